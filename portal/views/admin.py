@@ -1,0 +1,38 @@
+"""Admin pages: plugins and the audit trail (organisation pages in ``admin_org``)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from sqlalchemy import func, select
+
+from portal.audit import ACTION_LABELS
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.templating import render_page
+from portal.views.helpers import admin_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+AUDIT_PAGE = 50
+
+
+@bp.route("/plugin")
+@admin_required
+def plugins():
+    """Loaded plugins, their definitions, and every problem with file and reason."""
+    registry = current_app.extensions["portal_plugins"]
+    return render_page("admin/plugins.html", registry=registry)
+
+
+@bp.route("/audit")
+@admin_required
+def audit_trail():
+    """The audit trail, newest first, filterable by action."""
+    action = request.args.get("aksi") or None
+    page = max(request.args.get("halaman", 1, type=int), 1)
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)))
+    pages = max((total + AUDIT_PAGE - 1) // AUDIT_PAGE, 1)
+    return render_page("admin/audit.html", events=events, action=action or "", labels=ACTION_LABELS,
+                       page=page, pages=pages, total=total)

@@ -1,0 +1,44 @@
+"""Arsip: search and download the final documents of finished runs."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, request
+from flask_login import current_user, login_required
+
+from portal import audit
+from portal.access import can_view_run
+from portal.archive import archive_years, search_archive
+from portal.extensions import db
+from portal.models import ArchivedDocument, Run
+from portal.templating import render_page
+from portal.views.runs import send_stored
+
+bp = Blueprint("archive", __name__)
+
+
+@bp.route("/arsip")
+@login_required
+def index():
+    """Text search over judul, SOP and unit; filters for tahun and SOP; paginated."""
+    q = request.args.get("q", "").strip()
+    tahun = request.args.get("tahun", type=int)
+    sop_id = request.args.get("sop") or None
+    page = max(request.args.get("halaman", 1, type=int), 1)
+    per_page = current_app.config["ARCHIVE_PAGE_SIZE"]
+    items, total = search_archive(q, tahun, sop_id, page, per_page)
+    pages = max((total + per_page - 1) // per_page, 1)
+    registry = current_app.extensions["portal_plugins"]
+    return render_page("archive/index.html", items=items, total=total, page=page, pages=pages,
+                       filters={"q": q, "tahun": tahun or "", "sop": sop_id or ""}, years=archive_years(),
+                       definitions=registry.sorted_definitions())
+
+
+@bp.route("/arsip/<int:doc_id>/unduh")
+@login_required
+def download(doc_id: int):
+    """Download an archived document (audited)."""
+    doc = db.session.get(ArchivedDocument, doc_id)
+    if doc is None or not can_view_run(current_user, db.session.get(Run, doc.run_id)):
+        abort(404)
+    audit.record("unduh", run=db.session.get(Run, doc.run_id), detail=f"Arsip: {doc.filename}")
+    db.session.commit()
+    return send_stored(doc.sha256, doc.filename, doc.mime)

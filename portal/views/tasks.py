@@ -1,0 +1,172 @@
+"""Tugas Saya (the inbox) and the step page: take, upload, complete."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import audit, runner
+from portal.access import can_act, can_view_run
+from portal.extensions import db
+from portal.models import Attachment, Run, Task
+from portal.receipts import handed_over_documents, receiver_candidates
+from portal.storage import UploadRejected
+from portal.tasks_query import inbox as inbox_query
+from portal.tasks_query import open_task_count
+from portal.templating import render_page
+from portal.views.helpers import with_write_retry
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    """The portal opens on Tugas Saya."""
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.route("/tugas")
+@login_required
+def inbox():
+    """Tugas Saya: open tasks across runs, filterable by SOP, tahun and status."""
+    sop_id = request.args.get("sop") or None
+    tahun = request.args.get("tahun", type=int)
+    status = request.args.get("status", "terbuka")
+    if status not in ("terbuka", "terlambat", "selesai"):
+        status = "terbuka"
+    tasks = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status)
+    registry = current_app.extensions["portal_plugins"]
+    return render_page("tasks/inbox.html", tasks=tasks, definitions=registry.sorted_definitions(),
+                       filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
+
+
+@bp.route("/tugas/jumlah")
+@login_required
+def count():
+    """The navigation badge (HTMX refreshes it after an action)."""
+    return render_template("tasks/_count.html", nav_task_count=open_task_count(current_user))
+
+
+def _load(task_id: int) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None or not can_view_run(current_user, task.run):
+        abort(404)
+    return task
+
+
+def custom_form(task: Task):
+    """The plugin's custom form of the task's step, if any."""
+    if not task.step.form:
+        return None
+    registry = current_app.extensions["portal_plugins"]
+    return registry.pm.hook.portal_step_form(definition=task.run.sop, step=task.step)
+
+
+def previous_data(task: Task) -> dict:
+    """What the last completion of this step entered (to prefill after a return)."""
+    earlier = [t for t in task.run.tasks if t.step_no == task.step_no and t.form_data and t.id != task.id]
+    return earlier[-1].form_data if earlier else {}
+
+
+@bp.route("/tugas/<int:task_id>")
+@login_required
+def show(task_id: int, errors=None, form_data=None, status=200):
+    """The step page: kegiatan, kelengkapan, waktu and due, output, and the form."""
+    task = _load(task_id)
+    run = task.run
+    form = custom_form(task)
+    context = dict(
+        task=task, run=run, step=task.step, sop=run.sop, form=form, can_act=can_act(current_user, task),
+        actions=runner.allowed_actions(task) if task.status == "terbuka" else [],
+        errors=errors or [], form_data=form_data if form_data is not None else previous_data(task),
+        earlier_outputs=[t for t in run.tasks if t.status == "selesai" and t.step_no != task.step_no],
+        receivers=receiver_candidates(run, task) if task.step.handover else [],
+        handover_docs=handed_over_documents(run, task) if task.step.handover else [],
+        siblings=[t for t in run.tasks if t.step_no == task.step_no and t.attempt == task.attempt],
+        catatan=request.form.get("catatan", ""),
+    )
+    return render_page("tasks/step.html", **context), status
+
+
+@bp.route("/tugas/<int:task_id>/ambil", methods=["POST"])
+@login_required
+def take(task_id: int):
+    """Claim the task so that only this user works on it."""
+    task = _load(task_id)
+    try:
+        with_write_retry(lambda: runner.take_task(task, current_user))
+        flash("Tugas diambil. Hanya Anda yang sekarang dapat menyelesaikannya.", "success")
+    except runner.RunnerError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/tugas/<int:task_id>/unggah", methods=["POST"])
+@login_required
+def upload(task_id: int):
+    """Attach files to an open task (checked by content; refused files store nothing)."""
+    task = _load(task_id)
+    if not can_act(current_user, task):
+        abort(403)
+    files = [f for f in request.files.getlist("berkas") if f and f.filename]
+    if not files:
+        flash("Pilih berkas yang akan diunggah.", "error")
+        return redirect(url_for("tasks.show", task_id=task_id)), 303
+    store = current_app.extensions["file_store"]
+    try:
+        stored = [store.save(f.stream, f.filename) for f in files]
+    except UploadRejected as exc:
+        flash(exc.message, "error")
+        return _upload_response(task_id, 400)
+
+    def attach():
+        for item in stored:
+            db.session.add(Attachment(run_id=task.run_id, task_id=task.id, sha256=item.sha256, filename=item.filename,
+                                      mime=item.mime, size=item.size, uploaded_by_id=current_user.id))
+            audit.record("unggah", task=task, detail=f"{item.filename} ({item.size} bita, sha256 {item.sha256[:12]}…)")
+
+    with_write_retry(attach)
+    flash(f"{len(stored)} berkas diunggah.", "success")
+    return _upload_response(task_id, 200)
+
+
+def _upload_response(task_id: int, status: int):
+    if request.headers.get("HX-Request"):
+        return show(task_id, status=status)
+    return redirect(url_for("tasks.show", task_id=task_id), code=303)
+
+
+@bp.route("/tugas/<int:task_id>/selesaikan", methods=["POST"])
+@login_required
+def complete(task_id: int):
+    """Complete, approve, return or skip the step; 409 when someone else was first."""
+    task = _load(task_id)
+    action = request.form.get("tindakan", "selesai")
+    form = custom_form(task)
+    form_data, errors = (None, [])
+    if form is not None and action in ("selesai", "setuju"):
+        form_data, errors = form.parse(request.form)
+        if errors:
+            return show(task_id, errors=errors, form_data=form_data, status=400)
+    try:
+        expected = int(request.form.get("versi", "0"))
+    except ValueError:
+        expected = 0
+    try:
+        with_write_retry(lambda: runner.complete_task(
+            task_id, current_user, expected_version=expected, action=action, catatan=request.form.get("catatan", ""),
+            form_data=form_data, receiver_id=request.form.get("penerima", type=int)))
+    except runner.RunnerError as exc:
+        db.session.rollback()
+        if exc.status == 409:
+            return render_template("tasks/conflict.html", message=exc.message, task=_load(task_id)), 409
+        if exc.status == 403:
+            abort(403, exc.message)
+        return show(task_id, errors=[exc.message], form_data=form_data, status=400)
+    messages = {"setuju": "Langkah disetujui.", "kembali": "Dikembalikan untuk perbaikan.",
+                "lewati": "Langkah dilewati.", "selesai": "Langkah diselesaikan."}
+    flash(messages.get(action, "Tersimpan."), "success")
+    response = redirect(url_for("runs.show", run_id=task.run_id), code=303)
+    return response

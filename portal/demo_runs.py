@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import Attachment, Run, Task, Unit, User, utcnow
 from portal.pdf import font_css, render_pdf
 
-SAMPLE_DOC = """<html><head><style>{{ font }} body { font-family: 'DejaVu Sans'; font-size: 11pt; }</style></head>
+SAMPLE_DOC = """<html><head><style>{{ font|safe }} body { font-family: 'DejaVu Sans'; font-size: 11pt; }</style></head>
 <body><h1>{{ title }}</h1><p>{{ run.sop_nama }} · {{ run.sop_nomor }}</p><p>Judul: {{ run.judul }} ({{ run.tahun }})</p>
 <p>Dokumen contoh yang dibuat oleh data demo SOP Portal.</p></body></html>"""
 

@@ -6,6 +6,8 @@ from pathlib import Path
 from flask import Flask, current_app, render_template, request
 from flask_login import current_user
 
+from portal.audit import action_label
+from portal.pdf import font_css
 from portal.formatting import format_date, format_datetime, format_number, format_rupiah, format_size
 from portal.models.org import format_nip
 
@@ -16,8 +18,9 @@ def init_templating(app: Flask) -> None:
     """Register filters, globals and the ``Vary: HX-Request`` header."""
     app.jinja_env.filters.update(
         tanggal=format_date, waktu=format_datetime, rupiah=format_rupiah, angka=format_number,
-        nip=format_nip, ukuran=format_size,
+        nip=format_nip, ukuran=format_size, audit_label=action_label,
     )
+    app.jinja_env.globals.update(font_css=font_css)
 
     @app.context_processor
     def navigation():

@@ -39,6 +39,16 @@ def init_templating(app: Flask) -> None:
             response.headers["HX-Trigger"] = "portal:changed"  # refreshes the Tugas Saya badge
         return response
 
+    @app.route("/plugin-static/<plugin>/<path:filename>")
+    def plugin_static(plugin: str, filename: str):
+        """A plugin's static files (from its ``portal_static_folder`` hook)."""
+        from flask import abort, send_from_directory
+
+        folder = current_app.extensions["portal_plugins"].static_folders.get(plugin)
+        if folder is None:
+            abort(404)
+        return send_from_directory(folder, filename, max_age=3600)
+
     @app.route("/vendor/htmx.min.js")
     def vendor_htmx():
         """htmx from the npm package installed by the set-up (no copy in the repo)."""

@@ -27,11 +27,6 @@ USER_FIELDS = {"username": "nama pengguna", "nama": "nama", "nip": "NIP", "jabat
 DUPLICATE_USERNAME = "Nama pengguna sudah dipakai."
 
 
-def _is_htmx() -> bool:
-    """True for requests sent by htmx."""
-    return bool(request.headers.get("HX-Request"))
-
-
 def _checked(name: str) -> bool:
     """True when checkbox ``name`` was ticked in the posted form."""
     return request.form.get(name) in ("1", "on", "y", "true")
@@ -224,7 +219,7 @@ def _grant_text(role: Role, unit: Unit | None) -> str:
 
 def _grant_done(user: User, *, error: str | None = None, message: str | None = None, form: dict | None = None):
     """Answer a grant change: the grants block for htmx, otherwise a redirect to the edit page."""
-    if _is_htmx():
+    if request.headers.get("HX-Request"):
         db.session.expire(user, ["roles"])
         return _user_page(user, _user_values(user), {}, 200, error=error, message=message, form=form)[0]
     if error:
@@ -290,152 +285,115 @@ def grant_remove(user_id: int, grant_id: int):
     return _grant_done(user, message=f"Peran {text} dicabut.")
 
 
-# --- Roles -----------------------------------------------------------------------------------
+# --- Roles and units ---------------------------------------------------------------------------
 
-def _roles_page(form: dict, errors: dict, editing: Role | None = None, status: int = 200):
-    """Render the roles list with the create (or edit) form."""
+def _changes(obj, form: dict, labels: dict[str, str]) -> list[str]:
+    """Apply ``form`` to ``obj`` for the fields in ``labels``; return what changed, for the audit."""
+    changes = []
+    for field, label in labels.items():
+        if getattr(obj, field) != form[field]:
+            changes.append(f"{label} {_shown(field, getattr(obj, field))} → {_shown(field, form[field])}")
+            setattr(obj, field, form[field])
+    return changes
+
+
+def _check_code(errors: dict, field: str, model, name: str, limit: int) -> str:
+    """The posted key/kode of a new role or unit; unique, lowercase letters, digits and underscore."""
+    value = request.form.get(field, "").strip()
+    if not value:
+        errors[field] = f"{name} wajib diisi."
+    elif not KEY_RE.match(value) or len(value) > limit:
+        errors[field] = f"{name} hanya boleh huruf kecil, angka dan garis bawah (paling banyak {limit} karakter)."
+    elif db.session.scalar(select(model.id).where(getattr(model, field) == value)) is not None:
+        errors[field] = f"{name} sudah dipakai."
+    return value
+
+
+def _save(obj, new: bool, form: dict, errors: dict, labels: dict, action: str, code_field: str):
+    """Create or update a role/unit with an audit event; a redirect, or None when there are errors."""
+    code = form[code_field]
+
+    def write():
+        changes = _changes(obj, form, labels)
+        if new:
+            db.session.add(obj)
+            shown = ", ".join(f"{labels[f]} {_shown(f, form[f])}" for f in labels)
+            audit.record(action, detail=f"Membuat {action} {code}: {shown}")
+        elif changes:
+            audit.record(action, detail=f"Mengubah {action} {code}: " + "; ".join(changes))
+    if errors:
+        return None
+    try:
+        with_write_retry(write)
+    except IntegrityError:
+        errors[code_field] = "Kunci peran sudah dipakai." if action == "peran" else "Kode unit sudah dipakai."
+        return None
+    flash(f"{action.capitalize()} {code} disimpan.", "success")
+    return redirect(url_for("admin_org.roles" if action == "peran" else "admin_org.units"))
+
+
+ROLE_LABELS = {"label": "nama", "per_unit": "per unit", "external": "pihak luar"}
+UNIT_LABELS = {"nama": "nama", "jenis": "jenis"}
+
+
+@bp.route("/peran", methods=["GET", "POST"], endpoint="roles")
+@bp.route("/peran/<int:role_id>", methods=["GET", "POST"], endpoint="role_edit")
+@admin_required
+def role_page(role_id: int | None = None):
+    """Roles with their number of holders, and a form that creates one or edits one.
+
+    The key of an existing role stays: SOP steps and open tasks refer to it.
+    """
+    role = (db.session.get(Role, role_id) or abort(404)) if role_id else None
+    form = {"key": role.key if role else "", "label": role.label if role else "",
+            "per_unit": bool(role and role.per_unit), "external": bool(role and role.external)}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form.update(label=request.form.get("label", "").strip(), per_unit=_checked("per_unit"),
+                    external=_checked("external"))
+        if role is None:
+            form["key"] = _check_code(errors, "key", Role, "Kunci peran", 60)
+        elif form["per_unit"] and not role.per_unit:
+            unscoped = db.session.scalar(select(func.count()).select_from(UserRole).where(
+                UserRole.role_id == role.id, UserRole.unit_id.is_(None)))
+            if unscoped:
+                errors["per_unit"] = f"{unscoped} pemberian peran ini tanpa unit. Cabut dahulu, lalu berikan per unit."
+        if not form["label"]:
+            errors["label"] = "Nama peran wajib diisi."
+        _too_long(errors, form, {"label": 200})
+        if done := _save(role or Role(key=form["key"]), role is None, form, errors, ROLE_LABELS, "peran", "key"):
+            return done
     holders = dict(db.session.execute(select(UserRole.role_id, func.count(func.distinct(UserRole.user_id)))
                                       .group_by(UserRole.role_id)).all())
     roles = list(db.session.scalars(select(Role).order_by(Role.label)))
     return render_page("admin/roles.html", roles=roles, holders=holders, form=form, errors=errors,
-                       editing=editing), status
+                       editing=role), 400 if errors else 200
 
 
-def _posted_role() -> tuple[dict, dict]:
-    """The posted role form and its errors (the key is checked only when present)."""
-    form = {"key": request.form.get("key", "").strip(), "label": request.form.get("label", "").strip(),
-            "per_unit": _checked("per_unit"), "external": _checked("external")}
-    errors = {}
-    if not form["label"]:
-        errors["label"] = "Nama peran wajib diisi."
-    _too_long(errors, form, {"label": 200})
-    return form, errors
-
-
-@bp.route("/peran", methods=["GET", "POST"])
+@bp.route("/unit", methods=["GET", "POST"], endpoint="units")
+@bp.route("/unit/<int:unit_id>", methods=["GET", "POST"], endpoint="unit_edit")
 @admin_required
-def roles():
-    """The pelaksana roles with their number of holders; POST creates a role."""
-    if request.method == "GET":
-        return _roles_page({"key": "", "label": "", "per_unit": False, "external": False}, {})
-    form, errors = _posted_role()
-    if not form["key"]:
-        errors["key"] = "Kunci peran wajib diisi."
-    elif not KEY_RE.match(form["key"]):
-        errors["key"] = "Kunci hanya huruf kecil, angka dan garis bawah (paling banyak 60 karakter)."
-    elif db.session.scalar(select(Role.id).where(Role.key == form["key"])) is not None:
-        errors["key"] = "Kunci peran sudah dipakai."
-    if not errors:
-        def action():
-            db.session.add(Role(**form))
-            audit.record("peran", detail=f"Membuat peran {form['key']} ({form['label']}), per unit "
-                                         f"{_shown('', form['per_unit'])}, pihak luar {_shown('', form['external'])}")
-        try:
-            with_write_retry(action)
-        except IntegrityError:
-            errors["key"] = "Kunci peran sudah dipakai."
-        else:
-            flash(f"Peran {form['label']} dibuat.", "success")
-            return redirect(url_for("admin_org.roles"))
-    return _roles_page(form, errors, status=400)
+def unit_page(unit_id: int | None = None):
+    """Units (Sekretariat, bidang, outside parties) with their members, and a form that creates or edits one.
 
-
-@bp.route("/peran/<int:role_id>", methods=["GET", "POST"])
-@admin_required
-def role_edit(role_id: int):
-    """Edit a role's label and flags; the key stays (SOP steps and tasks refer to it)."""
-    role = db.session.get(Role, role_id) or abort(404)
-    if request.method == "GET":
-        return _roles_page({"key": role.key, "label": role.label, "per_unit": role.per_unit,
-                            "external": role.external}, {}, role)
-    form, errors = _posted_role()
-    form["key"] = role.key
-    unscoped = db.session.scalar(select(func.count()).select_from(UserRole)
-                                 .where(UserRole.role_id == role.id, UserRole.unit_id.is_(None)))
-    if form["per_unit"] and not role.per_unit and unscoped:
-        errors["per_unit"] = (f"{unscoped} pemegang peran ini tidak terikat unit. Cabut atau ganti pemberian "
-                              "peran mereka dahulu.")
-    if not errors:
-        def action():
-            changes = [f"{label} {_shown('', getattr(role, field))} → {_shown('', form[field])}"
-                       for field, label in (("label", "nama"), ("per_unit", "per unit"), ("external", "pihak luar"))
-                       if getattr(role, field) != form[field]]
-            role.label, role.per_unit, role.external = form["label"], form["per_unit"], form["external"]
-            if changes:
-                audit.record("peran", detail=f"Mengubah peran {role.key}: " + "; ".join(changes))
-        with_write_retry(action)
-        flash(f"Peran {form['label']} disimpan.", "success")
-        return redirect(url_for("admin_org.roles"))
-    return _roles_page(form, errors, role, 400)
-
-
-# --- Units -----------------------------------------------------------------------------------
-
-def _units_page(form: dict, errors: dict, editing: Unit | None = None, status: int = 200):
-    """Render the units list with the create (or edit) form."""
+    The kode of an existing unit stays.
+    """
+    unit = (db.session.get(Unit, unit_id) or abort(404)) if unit_id else None
+    form = {"kode": unit.kode if unit else "", "nama": unit.nama if unit else "",
+            "jenis": unit.jenis if unit else "bidang"}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form.update(nama=request.form.get("nama", "").strip(), jenis=request.form.get("jenis", ""))
+        if unit is None:
+            form["kode"] = _check_code(errors, "kode", Unit, "Kode unit", 40)
+        if not form["nama"]:
+            errors["nama"] = "Nama unit wajib diisi."
+        _too_long(errors, form, {"nama": 200})
+        if form["jenis"] not in UNIT_KINDS:
+            errors["jenis"] = "Pilih jenis unit."
+        if done := _save(unit or Unit(kode=form["kode"]), unit is None, form, errors, UNIT_LABELS, "unit", "kode"):
+            return done
     members = dict(db.session.execute(select(User.unit_id, func.count()).where(User.unit_id.is_not(None))
                                       .group_by(User.unit_id)).all())
     return render_page("admin/units.html", units=_units(), members=members, kinds=UNIT_KINDS, form=form,
-                       errors=errors, editing=editing), status
-
-
-def _posted_unit() -> tuple[dict, dict]:
-    """The posted unit form and its errors (the kode is checked by the caller)."""
-    form = {"kode": request.form.get("kode", "").strip(), "nama": request.form.get("nama", "").strip(),
-            "jenis": request.form.get("jenis", "")}
-    errors = {}
-    if not form["nama"]:
-        errors["nama"] = "Nama unit wajib diisi."
-    _too_long(errors, form, {"nama": 200})
-    if form["jenis"] not in UNIT_KINDS:
-        errors["jenis"] = "Pilih jenis unit."
-    return form, errors
-
-
-@bp.route("/unit", methods=["GET", "POST"])
-@admin_required
-def units():
-    """The units (Sekretariat, bidang, outside parties); POST creates a unit."""
-    if request.method == "GET":
-        return _units_page({"kode": "", "nama": "", "jenis": "bidang"}, {})
-    form, errors = _posted_unit()
-    if not form["kode"]:
-        errors["kode"] = "Kode unit wajib diisi."
-    elif not KEY_RE.match(form["kode"]) or len(form["kode"]) > 40:
-        errors["kode"] = "Kode hanya huruf kecil, angka dan garis bawah (paling banyak 40 karakter)."
-    elif db.session.scalar(select(Unit.id).where(Unit.kode == form["kode"])) is not None:
-        errors["kode"] = "Kode unit sudah dipakai."
-    if not errors:
-        def action():
-            db.session.add(Unit(**form))
-            audit.record("unit", detail=f"Membuat unit {form['kode']} ({form['nama']}), jenis {form['jenis']}")
-        try:
-            with_write_retry(action)
-        except IntegrityError:
-            errors["kode"] = "Kode unit sudah dipakai."
-        else:
-            flash(f"Unit {form['nama']} dibuat.", "success")
-            return redirect(url_for("admin_org.units"))
-    return _units_page(form, errors, status=400)
-
-
-@bp.route("/unit/<int:unit_id>", methods=["GET", "POST"])
-@admin_required
-def unit_edit(unit_id: int):
-    """Edit a unit's name and kind; the kode stays."""
-    unit = db.session.get(Unit, unit_id) or abort(404)
-    if request.method == "GET":
-        return _units_page({"kode": unit.kode, "nama": unit.nama, "jenis": unit.jenis}, {}, unit)
-    form, errors = _posted_unit()
-    form["kode"] = unit.kode
-    if not errors:
-        def action():
-            changes = [f"{label} \"{getattr(unit, field)}\" → \"{form[field]}\""
-                       for field, label in (("nama", "nama"), ("jenis", "jenis")) if getattr(unit, field) != form[field]]
-            unit.nama, unit.jenis = form["nama"], form["jenis"]
-            if changes:
-                audit.record("unit", detail=f"Mengubah unit {unit.kode}: " + "; ".join(changes))
-        with_write_retry(action)
-        flash(f"Unit {form['nama']} disimpan.", "success")
-        return redirect(url_for("admin_org.units"))
-    return _units_page(form, errors, unit, 400)
+                       errors=errors, editing=unit), 400 if errors else 200

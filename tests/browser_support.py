@@ -11,7 +11,6 @@ import io
 import logging
 import os
 import re
-import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,8 +257,3 @@ class Browser:
             page.locator("#complete-form").get_by_role("button", name=button, exact=True).click()
         status = nav.value.status if nav.value else None
         assert status == expect_status, f"{button}: HTTP {status} di {page.url}\n{page.locator('main').inner_text()[:1500]}"
-
-
-def clear_dir(path: Path) -> None:
-    """Remove a directory tree if it exists."""
-    shutil.rmtree(path, ignore_errors=True)

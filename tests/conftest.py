@@ -19,7 +19,7 @@ from portal import create_app
 from portal.extensions import db
 
 PG_ADMIN_DSN = os.environ.get("PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-PG_TEST_DB = os.environ.get("PG_TEST_DB", "sop_portal_test")
+PG_TEST_DB = os.environ.get("PG_TEST_DB", f"sop_portal_test_{os.getpid()}")  # one per test session
 PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_TEST_DB}"
 
 
@@ -61,7 +61,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory) -> str:
+def postgres_url(tmp_path_factory):
     """A migrated PostgreSQL test database (recreated once per test session)."""
     reason = _pg_reachable()
     if reason:
@@ -70,7 +70,9 @@ def postgres_url(tmp_path_factory) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
     _migrate(PG_URL, tmp_path_factory.mktemp("pg"))
-    return PG_URL
+    yield PG_URL
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
 
 
 def _truncate_postgres() -> None:
@@ -98,6 +100,7 @@ def app(backend, request, tmp_path):
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp_path / "uploads"), "PORTAL_PLUGINS_DIR": str(tmp_path / "plugins"),
         "SERVER_NAME": "portal.test", "SECRET_KEY": "test",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing in tests only
     }
     config.update(getattr(request, "param", None) or {})
     app = create_app(config)

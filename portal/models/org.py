@@ -83,8 +83,11 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        """Hash and store ``password``."""
-        self.password_hash = generate_password_hash(password)
+        """Hash and store ``password`` (method from ``PASSWORD_HASH_METHOD``, Werkzeug's default otherwise)."""
+        from flask import current_app, has_app_context
+
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, method=method) if method else generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""

@@ -336,7 +336,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     pk_link = page.get_by_role("link", name="Cetak PDF: Dokumen Perjanjian Kinerja")
     response = context.request.get(live.url + pk_link.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
-    pk_text = pdf_text(response.body())
+    pk_text = " ".join(pdf_text(response.body()).split())
     assert "Meningkatnya realisasi investasi" in pk_text and "100" in pk_text
 
     # --- Arsip: searching the judul finds the final document and the receipt.

@@ -112,14 +112,12 @@ def upload(task_id: int):
         abort(403)
     files = [f for f in request.files.getlist("berkas") if f and f.filename]
     if not files:
-        flash("Pilih berkas yang akan diunggah.", "error")
-        return redirect(url_for("tasks.show", task_id=task_id)), 303
+        return show(task_id, errors=["Pilih berkas yang akan diunggah."], status=400)
     store = current_app.extensions["file_store"]
     try:
         stored = [store.save(f.stream, f.filename) for f in files]
     except UploadRejected as exc:
-        flash(exc.message, "error")
-        return _upload_response(task_id, 400)
+        return show(task_id, errors=[exc.message], status=400)
 
     def attach():
         for item in stored:
@@ -129,12 +127,8 @@ def upload(task_id: int):
 
     with_write_retry(attach)
     flash(f"{len(stored)} berkas diunggah.", "success")
-    return _upload_response(task_id, 200)
-
-
-def _upload_response(task_id: int, status: int):
     if request.headers.get("HX-Request"):
-        return show(task_id, status=status)
+        return show(task_id)
     return redirect(url_for("tasks.show", task_id=task_id), code=303)
 
 

@@ -60,12 +60,6 @@ class CompletionPool:
             return  # a hand-over renders a receipt PDF; unknown forms cannot be filled in
         self.groups.setdefault(task.step_no, deque()).append(task.id)
 
-    def peek(self, count: int) -> list[int]:
-        """The first ``count`` task ids in serving order, without taking them."""
-        lanes = [list(q) for _, q in sorted(self.groups.items())]
-        mixed = [tid for row in itertools.zip_longest(*lanes) for tid in row if tid is not None]
-        return mixed[:count]
-
     def next_request(self) -> Request | None:
         """The POST that completes the next task, with its current version."""
         steps = sorted(no for no, q in self.groups.items() if q)
@@ -101,6 +95,13 @@ def _sample_runs(app: Flask, summary: dict, username: str) -> list[int]:
         return [rid for rid in ids if can_view_run(user, db.session.get(Run, rid))]
 
 
+def _sample_tasks(app: Flask, run_ids: list[int]) -> list[int]:
+    """The newest task of each sample run: open, returned, fan-out or finished (same at every size)."""
+    with app.app_context():
+        newest = select(func.max(Task.id)).where(Task.run_id.in_(run_ids)).group_by(Task.run_id)
+        return sorted(db.session.scalars(newest))
+
+
 def _archive_year(app: Flask) -> int | None:
     with app.app_context():
         return db.session.scalar(select(ArchivedDocument.tahun).group_by(ArchivedDocument.tahun)
@@ -114,7 +115,7 @@ def build_ops(app: Flask, summary: dict) -> list[Operation]:
     busy = (summary.get("many_events") or {}).get("run_id")
     year = _archive_year(app)
     pool = CompletionPool(app, BENCH_USER)
-    step_pages = pool.peek(40)
+    step_pages = _sample_tasks(app, samples)
     ops = [
         Operation("inbox", "Tugas Saya  GET /tugas", BENCH_USER, cycle_requests([Request("GET", "/tugas")]),
                   target=True),
@@ -129,7 +130,8 @@ def build_ops(app: Flask, summary: dict) -> list[Operation]:
         Operation("run_page_admin", "Run page as admin (varied)", "admin",
                   cycle_requests([Request("GET", f"/pelaksanaan/{rid}") for rid in admin_samples])),
         Operation("step_page", "Step page  GET /tugas/<id>", BENCH_USER,
-                  cycle_requests([Request("GET", f"/tugas/{tid}") for tid in step_pages] or [Request("GET", "/tugas/0")])),
+                  cycle_requests([Request("GET", f"/tugas/{tid}") for tid in step_pages]),
+                  note=f"{len(step_pages)} tasks: the newest of each sample run"),
         Operation("archive_q", "Arsip search  GET /arsip?q=...", BENCH_USER,
                   cycle_requests([Request("GET", f"/arsip?q={q.replace(' ', '+')}") for q in ARCHIVE_QUERIES])),
         Operation("archive_q_tahun", f"Arsip search + tahun={year}", BENCH_USER,

@@ -37,7 +37,7 @@ def archive_run(run: Run, *, now: datetime) -> list[ArchivedDocument]:
         )
         db.session.add(doc)
         documents.append(doc)
-    audit.record("arsip", run=run, detail=f"{len(documents)} dokumen diarsipkan")
+    audit.record("arsip", run=run, at=now, detail=f"{len(documents)} dokumen diarsipkan")
     return documents
 
 

@@ -5,7 +5,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import AuditEvent, utcnow
 
 ACTION_LABELS = {
     "masuk": "Masuk", "gagal_masuk": "Gagal masuk", "akun_terkunci": "Akun terkunci", "keluar": "Keluar",
@@ -18,14 +18,16 @@ ACTION_LABELS = {
 }
 
 
-def record(action: str, *, run=None, task=None, detail: str = "", user=None) -> AuditEvent:
+def record(action: str, *, run=None, task=None, detail: str = "", user=None, at=None) -> AuditEvent:
     """Add an audit event to the current transaction (committed with the change it records).
 
-    ``user`` defaults to the logged-in user; the IP comes from the request when there is one.
+    ``user`` defaults to the logged-in user; the IP comes from the request when there is one;
+    ``at`` is the moment of the change (now unless the runner says otherwise).
     """
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
     event = AuditEvent(
+        at=at or utcnow(),
         user_id=getattr(user, "id", None),
         user_nama=getattr(user, "nama", "") or "",
         action=action,

@@ -84,7 +84,7 @@ def issue_receipt(run: Run, task: Task, giver: User, *, receiver_id: int | None,
     db.session.flush()
     stored = current_app.extensions["file_store"].save_bytes(receipt_pdf(receipt, run), receipt_filename(receipt))
     receipt.pdf_sha256 = stored.sha256
-    audit.record("tanda_terima", task=task, user=giver,
+    audit.record("tanda_terima", task=task, user=giver, at=now,
                  detail=f"{receipt.number}: {giver.nama} kepada {receiver.nama}, {len(documents)} dokumen")
     return receipt
 

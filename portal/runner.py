@@ -76,7 +76,7 @@ def start_run(definition: SopDefinition, user: User, *, judul: str, tahun: int, 
     )
     db.session.add(run)
     db.session.flush()
-    audit.record("mulai", run=run, user=user, detail=f"{definition.nama} ({definition.nomor}, versi {definition.versi}): {run.judul}")
+    audit.record("mulai", run=run, user=user, at=run.started_at, detail=f"{definition.nama} ({definition.nomor}, versi {definition.versi}): {run.judul}")
     _activate(run, definition.steps[0], now=run.started_at)
     return run
 
@@ -162,7 +162,7 @@ def complete_task(task_id: int, user: User, *, expected_version: int, action: st
         db.session.rollback()
         raise _conflict(db.session.get(Task, task_id))
     db.session.refresh(task)
-    audit.record(outcome, task=task, user=user, detail=_describe(step, outcome, catatan))
+    audit.record(outcome, task=task, user=user, at=now, detail=_describe(step, outcome, catatan))
     if step.handover and action != "kembali":
         from portal.receipts import issue_receipt
 

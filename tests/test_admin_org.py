@@ -21,14 +21,17 @@ def _fresh(model, **where):
 
 
 def _role(key: str) -> Role:
+    """A role by key."""
     return db.session.scalar(select(Role).where(Role.key == key))
 
 
 def _unit(kode: str) -> Unit:
+    """A unit by kode."""
     return db.session.scalar(select(Unit).where(Unit.kode == kode))
 
 
 def _grants(user_id: int) -> set[tuple[str, str | None]]:
+    """The (role key, unit kode) grants of a user, read afresh."""
     db.session.expire_all()
     rows = db.session.execute(select(Role.key, Unit.kode).select_from(UserRole).join(Role)
                               .outerjoin(Unit, UserRole.unit_id == Unit.id).where(UserRole.user_id == user_id))
@@ -36,6 +39,7 @@ def _grants(user_id: int) -> set[tuple[str, str | None]]:
 
 
 def _user_count() -> int:
+    """How many users there are."""
     return db.session.scalar(select(func.count()).select_from(User))
 
 
@@ -47,6 +51,7 @@ def _admin_pages(demo) -> list[str]:
 
 
 def test_non_admin_gets_403_everywhere(demo, client, auth):
+    """A logged-in non-admin gets 403 on every page and POST, and nothing changes."""
     auth.login("kadis")
     for url in _admin_pages(demo):
         assert client.get(url).status_code == 403, url
@@ -65,6 +70,7 @@ def test_non_admin_gets_403_everywhere(demo, client, auth):
 
 
 def test_anonymous_redirected_to_login(demo, client):
+    """Anonymous visitors are sent to the login page."""
     for url in _admin_pages(demo):
         response = client.get(url)
         assert response.status_code == 302, url
@@ -72,18 +78,21 @@ def test_anonymous_redirected_to_login(demo, client):
 
 
 def test_admin_sees_users_list_with_grouped_nip(demo, client, auth):
+    """The users list shows grouped NIPs and grants; the search answers htmx with the list only."""
     auth.login("admin")
     page = client.get("/admin/pengguna").get_data(as_text=True)
-    assert "Dr. H. Ahmad Suryana, M.Si." in page and "19700512 199503 1 002" in page
+    assert "Dr. H. Ahmad Suryana, M.Si." in page and "19700512\u00a0199503\u00a01\u00a0002" in page
     assert "Tim Urusan / Sekretariat" in page and "Bidang Pelayanan Perizinan" in page
     fragment = client.get("/admin/pengguna?q=wahyu", headers={"HX-Request": "true", "HX-Target": "user-list"})
     text = fragment.get_data(as_text=True)
     assert "<html" not in text and 'id="user-list"' in text
     assert "Ir. Wahyu Pratama, M.T." in text and "Ahmad Suryana" not in text
-    assert "19700512 199503 1 002" in client.get("/admin/pengguna?q=197005121995031002").get_data(as_text=True)
+    by_nip = client.get("/admin/pengguna?q=19700512 199503").get_data(as_text=True)
+    assert "Ahmad Suryana" in by_nip and "Wahyu Pratama" not in by_nip
 
 
 def test_create_user_then_login(demo, client, auth):
+    """A created user is stored (NIP without spaces) and can log in with the password."""
     auth.login("admin")
     data = dict(NEW_USER, unit_id=_unit("bidang_pelayanan").id)
     response = client.post("/admin/pengguna/baru", data=data)
@@ -101,6 +110,7 @@ def test_create_user_then_login(demo, client, auth):
 
 @pytest.mark.parametrize("nip", ["19900101201501200", "19900101201501200A", "abcdefghijklmnopqr"])
 def test_invalid_nip_refused(demo, client, auth, nip):
+    """A NIP that is not 18 digits is refused with HTTP 400 and nothing is saved."""
     auth.login("admin")
     before = _user_count()
     response = client.post("/admin/pengguna/baru", data=dict(NEW_USER, nip=nip))
@@ -110,6 +120,7 @@ def test_invalid_nip_refused(demo, client, auth, nip):
 
 
 def test_bad_user_input_messages(demo, client, auth):
+    """Each bad field gets its Indonesian message; guests of outside units may go without NIP."""
     auth.login("admin")
     data = dict(NEW_USER, username="", nama="", email="bukan-email", password="pendek",
                 unit_id=_unit("sekretariat").id, nip="")
@@ -126,6 +137,7 @@ def test_bad_user_input_messages(demo, client, auth):
 
 @pytest.mark.parametrize("username", ["kadis", "KADIS"])
 def test_duplicate_username_refused(demo, client, auth, username):
+    """A username already taken (in any letter case) is refused, on create and on rename."""
     auth.login("admin")
     before = _user_count()
     response = client.post("/admin/pengguna/baru", data=dict(NEW_USER, username=username))
@@ -139,6 +151,7 @@ def test_duplicate_username_refused(demo, client, auth, username):
 
 
 def test_edit_user_and_audit(demo, client, auth):
+    """Editing a user saves the change and audits it with the admin as actor, without the password."""
     auth.login("admin")
     admin, target = demo["admin"], demo["bidang2"]
     data = {"username": "bidang2", "nama": "Lina Herlina, S.E., M.M.", "nip": "198103302006042010",
@@ -154,6 +167,7 @@ def test_edit_user_and_audit(demo, client, auth):
 
 
 def test_create_user_audited_without_password(demo, client, auth):
+    """Creating a user writes a 'pengguna' event by the admin, without the password."""
     auth.login("admin")
     client.post("/admin/pengguna/baru", data=dict(NEW_USER))
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pengguna"))
@@ -162,6 +176,7 @@ def test_create_user_audited_without_password(demo, client, auth):
 
 
 def test_admin_cannot_deactivate_or_unadmin_self(demo, client, auth):
+    """An admin cannot deactivate or un-admin their own account."""
     auth.login("admin")
     admin = demo["admin"]
     base = {"username": "admin", "nama": admin.nama, "nip": admin.nip, "unit_id": admin.unit_id}
@@ -177,6 +192,7 @@ def test_admin_cannot_deactivate_or_unadmin_self(demo, client, auth):
 
 
 def test_per_unit_role_needs_unit(demo, client, auth):
+    """A per-unit role granted without a unit is refused with a clear message."""
     auth.login("admin")
     user = demo["kepegawaian"]
     response = client.post(f"/admin/pengguna/{user.id}/peran", data={"role_id": _role("staf").id, "unit_id": ""},
@@ -189,6 +205,7 @@ def test_per_unit_role_needs_unit(demo, client, auth):
 
 
 def test_grant_then_remove_role(demo, client, auth):
+    """Granting then removing roles changes the grants; duplicates and foreign grants are refused."""
     auth.login("admin")
     user = demo["kepegawaian"]
     response = client.post(f"/admin/pengguna/{user.id}/peran",
@@ -214,6 +231,7 @@ def test_grant_then_remove_role(demo, client, auth):
 
 
 def test_htmx_grant_returns_fragment(demo, client, auth):
+    """htmx grant requests answer with the grants block only, not a whole page."""
     auth.login("admin")
     user = demo["kepegawaian"]
     response = client.post(f"/admin/pengguna/{user.id}/peran", data={"role_id": _role("tim_sakip").id}, headers=HTMX)
@@ -230,6 +248,7 @@ def test_htmx_grant_returns_fragment(demo, client, auth):
 
 
 def test_roles_create_and_edit(demo, client, auth):
+    """Roles are created and edited (key fixed), validated and audited."""
     auth.login("admin")
     page = client.get("/admin/peran").get_data(as_text=True)
     assert "tim_urusan" in page and "Tim Urusan / Sekretariat" in page
@@ -252,6 +271,7 @@ def test_roles_create_and_edit(demo, client, auth):
 
 
 def test_units_create_and_edit(demo, client, auth):
+    """Units are created and edited, validated and audited."""
     auth.login("admin")
     assert "Pihak luar" in client.get("/admin/unit").get_data(as_text=True)
     bad = client.post("/admin/unit", data={"kode": "sekretariat", "nama": "", "jenis": "lain"})

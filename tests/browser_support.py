@@ -108,6 +108,27 @@ def start_portal(tmp: Path) -> LivePortal:
     return LivePortal(app=app, server=server, thread=thread, url=url, errors=errors)
 
 
+def run_at_drafting_step(live: LivePortal, judul: str) -> int:
+    """Start a PK run directly (no browser) and complete steps 1 and 2 as the demo users;
+    returns the id of the open step-3 task (the target table)."""
+    from portal import runner
+    from portal.extensions import db
+    from portal.models import Task, User
+
+    with live.app.test_request_context(base_url=live.url):
+        users = {u.username: u for u in db.session.scalars(db.select(User))}
+        definition = live.app.extensions["portal_plugins"].definition("pk_jabar")
+        run = runner.start_run(definition, users["kadis"], judul=judul, tahun=2027, unit_id=users["kadis"].unit_id)
+        db.session.commit()
+        for username in ("kadis", "perencana"):
+            task = db.session.scalar(db.select(Task).where(Task.run_id == run.id, Task.status == "terbuka"))
+            runner.complete_task(task.id, users[username], expected_version=task.version, action="selesai")
+            db.session.commit()
+        task_id = db.session.scalar(db.select(Task.id).where(Task.run_id == run.id, Task.status == "terbuka"))
+        db.session.remove()
+    return task_id
+
+
 # --------------------------------------------------------------------------- files
 
 def make_pdf(title: str, body: str = "") -> bytes:
@@ -129,7 +150,7 @@ def pdf_text(data: bytes) -> str:
 def fresh_artifacts() -> Path:
     """test-artifacts/ (git-ignored), emptied of earlier browser screenshots."""
     ARTIFACTS.mkdir(exist_ok=True)
-    for old in ARTIFACTS.glob("browser-*.png"):
+    for old in [*ARTIFACTS.glob("browser-*.png"), *ARTIFACTS.glob("browser-*.pdf")]:
         old.unlink()
     return ARTIFACTS
 

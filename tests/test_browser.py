@@ -20,7 +20,7 @@ pytest.importorskip("playwright.sync_api", reason="Playwright (Python) belum ter
 
 from browser_support import (  # noqa: E402
     VIEWPORT, Browser, PageProblems, chromium_missing_reason, fresh_artifacts, launch_chromium, make_pdf, pdf_text,
-    start_portal,
+    run_at_drafting_step, start_portal,
 )
 
 PK_NAMA = "Penyusunan Perjanjian Kinerja (PK)"
@@ -142,7 +142,7 @@ def test_foundation_login_and_sop_pages(web):
     assert rows.nth(0).locator("td[data-lane='kepala_dinas'] .mark").count() == 1
     assert "300 menit" in rows.nth(1).inner_text()
     assert rows.nth(1).locator("td[data-lane='sekretaris'] .mark.secondary").count() == 1
-    assert rows.nth(3).locator("td[data-lane='kepala_dinas'] .mark.decision").inner_text() == "◇"
+    assert rows.nth(3).locator("td[data-lane='kepala_dinas'] .mark.decision").count() == 1
     assert "Satu tugas per unit" in rows.nth(6).inner_text()
     last = rows.nth(8).inner_text()
     assert "Tanda terima dokumen PK" in last and "Serah terima" in last
@@ -228,6 +228,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     assert page.get_by_role("link", name="rancangan-pk-2027.pdf").count() == 1, "rancangan dari langkah 3 tidak tampil"
     web.press(RETURN_BUTTON, expect_status=400)
     assert "Alasan wajib diisi." in page.get_by_role("alert").inner_text()
+    web.shot("13a-alasan-wajib")
     web.press(RETURN_BUTTON, catatan="Target investasi terlalu rendah, sesuaikan dengan RPJMD.")
     assert web.path == run_path
     assert "Dikembalikan untuk perbaikan." in web.flashes()
@@ -239,6 +240,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     # --- Tim Perencanaan redoes step 3: the table is prefilled, the reason is shown.
     web.login("perencana")
     assert "Perbaikan ke-1" in page.locator("#tasks").inner_text()
+    web.shot("13b-tugas-saya-perbaikan")
     web.open_task_from_inbox(judul, 3)
     assert "Target investasi terlalu rendah" in page.locator("#step-panel").inner_text()
     assert page.locator("#target-table input[name=target]").nth(0).input_value() == "97,5"
@@ -322,6 +324,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     assert download.suggested_filename == f"tanda-terima-{number.replace('/', '-')}.pdf"
     data = open(download.path(), "rb").read()
     assert data.startswith(b"%PDF")
+    (web.shots / "browser-tanda-terima.pdf").write_bytes(data)
     text = pdf_text(data)
     assert re.search(r"TT/\d{4}/\d{5}", text) and number in text
     assert "Budi Santoso" in text and "Fajar Nugraha" in text
@@ -387,3 +390,56 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
         assert "Tanda terima tidak dikenal" in visitor.page.locator("main").inner_text()
     finally:
         anonymous.close()
+
+
+# --- Known defects of the step page's htmx upload (reported; strict: they fail loudly once fixed).
+
+@pytest.fixture
+def drafting_task(live):
+    """An open step-3 task (target table) of a fresh run started without the browser."""
+    return run_at_drafting_step(live, "PK Uji Unggah")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="BUG: unggah (hx-target=#step-panel) menimpa formulir penyelesaian; isian tabel target "
+                          "dan catatan yang belum disimpan hilang")
+def test_upload_keeps_unsaved_form_entries(web, drafting_task):
+    from playwright.sync_api import expect
+
+    page = web.page
+    web.login("perencana")
+    web.goto(f"/tugas/{drafting_task}")
+    page.locator("#target-table input[name=sasaran]").nth(0).fill("Meningkatnya realisasi investasi")
+    page.locator("#catatan").fill("Draf pertama")
+    web.upload("rancangan.pdf", make_pdf("Rancangan"))
+    expect(page.locator("#target-table input[name=sasaran]").nth(0)).to_have_value(
+        "Meningkatnya realisasi investasi", timeout=1000)
+    expect(page.locator("#catatan")).to_have_value("Draf pertama", timeout=1000)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="BUG: htmx 2 tidak menukar jawaban 400, jadi berkas yang ditolak tidak memberi pesan apa pun")
+def test_refused_upload_is_explained(web, drafting_task):
+    from playwright.sync_api import expect
+
+    page = web.page
+    web.login("perencana")
+    web.goto(f"/tugas/{drafting_task}")
+    page.set_input_files("#berkas", files=[{"name": "program.exe", "mimeType": "application/octet-stream",
+                                            "buffer": b"MZ" + b"\0" * 200}])
+    with page.expect_response(lambda r: r.url.endswith("/unggah")) as info:
+        page.get_by_role("button", name="Unggah", exact=True).click()
+    assert info.value.status == 400
+    expect(page.get_by_role("alert").filter(has_text="ditolak")).to_be_visible(timeout=2000)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="BUG: unggah lewat htmx mem-flash '1 berkas diunggah.' yang baru muncul di halaman berikutnya")
+def test_upload_confirmation_not_repeated_on_next_page(web, drafting_task):
+    page = web.page
+    web.login("perencana")
+    web.goto(f"/tugas/{drafting_task}")
+    web.upload("rancangan.pdf", make_pdf("Rancangan"))
+    with page.expect_navigation():
+        page.locator("p.muted").get_by_role("link", name="PK Uji Unggah").click()
+    assert "berkas diunggah" not in web.flashes()

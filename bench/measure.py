@@ -5,6 +5,7 @@ database session exactly as in production (nothing is cached across requests).
 """
 from __future__ import annotations
 
+import gc
 import math
 import statistics
 import time
@@ -174,6 +175,7 @@ def measure(app: Flask, summary: dict, *, requests: int = 200, warmup: int = 20,
     results = {}
     try:
         for op in build_ops(app, summary):
+            gc.collect()  # garbage of the previous operation is not this one's cost
             op_result = run_operation(op, clients[op.user], recorder, requests, warmup)
             if with_explain:
                 op_result["explain"] = _explain_top(app, op_result)

@@ -1,6 +1,7 @@
 """Printing the results: a table per backend and size, the costliest SQL, and the verdicts."""
 from __future__ import annotations
 
+import os
 import re
 
 P95_TARGET_MS = 25.0
@@ -43,6 +44,11 @@ def table(backend: str, size: int, generated: dict, results: dict) -> str:
         if result.get("note", "").startswith("only"):
             lines.append(f"    note: {result['note']}")
     lines.append("(* = p95 target applies at 20,000 runs; queries: median, with (min-max) when they vary)")
+    load = results.get("_meta", {}).get("load_average")
+    if load:
+        busy = max(load) > 1.5
+        lines.append(f"load average before/after measuring: {load[0]:.2f} / {load[1]:.2f} on {os.cpu_count()} cores"
+                     + (" — other processes were busy: timings are inflated" if busy else ""))
     return "\n".join(lines)
 
 

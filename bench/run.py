@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -58,8 +59,10 @@ def run_backend(backend: str, args, now: datetime) -> dict[int, dict]:
                     generated = generate(app, size, seed=args.seed, extra_users=args.extra_users, now=now)
                     print(f"--- {report.BACKEND_NAMES[backend]}: measuring {size:,} runs "
                           f"({args.warmup} warm-up + {args.requests} requests per operation) ---", flush=True)
+                    load_before = os.getloadavg()[0]
                     results = measure(app, generated, requests=args.requests, warmup=args.warmup,
                                       with_explain=not args.no_explain and size == args.sizes[-1])
+                    results["_meta"]["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
                 finally:
                     dispose(app)
         sizes[size] = {"generated": generated, "results": results}

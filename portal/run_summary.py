@@ -15,7 +15,7 @@ class StepRow:
     step: object
     tasks: list[Task] = field(default_factory=list)
     attempts: int = 0
-    state: str = "belum"  # belum, berjalan, selesai, dilewati
+    state: str = "belum"  # belum, berjalan, selesai, dilewati, dikembalikan, dibatalkan
     taken: str = ""
     late: bool | None = None
     progress: str = ""
@@ -38,6 +38,8 @@ def step_rows(run: Run, tasks: list[Task]) -> list[StepRow]:
                 row.state = "dilewati"
             elif all(t.status == "dibatalkan" for t in latest):
                 row.state = "dibatalkan"
+            elif all(t.outcome in ("kembali", "tolak") for t in latest):
+                row.state = "dikembalikan"
             else:
                 row.state = "selesai"
             start = min(t.created_at for t in latest)
@@ -45,7 +47,7 @@ def step_rows(run: Run, tasks: list[Task]) -> list[StepRow]:
             end = max(ends) if ends and not open_tasks else utcnow()
             row.taken = calendar.describe_duration(calendar.working_minutes_between(start, end))
             due = max(t.due_at for t in latest)
-            row.late = end > due
+            row.late = end > due if (not open_tasks or end > due) else None
             if step.fan_out:
                 done = sum(1 for t in latest if t.status == "selesai")
                 row.progress = f"{done}/{len(latest)} unit"

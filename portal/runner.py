@@ -192,7 +192,8 @@ def _conflict(task: Task) -> Conflict:
 
 
 def _describe(step: Step, outcome: str, catatan: str) -> str:
-    text = f"Langkah {step.no}: {step.kegiatan[:120]}"
+    kegiatan = step.kegiatan if len(step.kegiatan) <= 120 else step.kegiatan[:119].rsplit(" ", 1)[0] + "…"
+    text = f"Langkah {step.no}: {kegiatan}"
     if outcome in ("kembali", "tolak"):
         text += f" (kembali ke langkah {step.decision})"
     return text + (f" — {catatan}" if catatan else "")

@@ -147,11 +147,9 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def fresh_artifacts() -> Path:
-    """test-artifacts/ (git-ignored), emptied of earlier browser screenshots."""
+def artifacts_dir() -> Path:
+    """test-artifacts/ (git-ignored); screenshots overwrite those of earlier runs."""
     ARTIFACTS.mkdir(exist_ok=True)
-    for old in [*ARTIFACTS.glob("browser-*.png"), *ARTIFACTS.glob("browser-*.pdf")]:
-        old.unlink()
     return ARTIFACTS
 
 

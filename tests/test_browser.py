@@ -5,9 +5,11 @@ served from a background thread on a temporary SQLite database with CSRF on.
   step table with its pelaksana columns);
 - runner: one PK run from start to archive by the demo users in turn, with a return at
   step 4, the fan-out at step 7, the hand-over at step 9 with its numbered receipt, the
-  archive search and the public verification page.
+  archive search and the public verification page;
+- the htmx upload on the step page: unsaved form entries survive an upload, a refused
+  file is explained in place, and the confirmation is not repeated on the next page.
 
-Screenshots go to test-artifacts/browser-*.png (git-ignored).
+Screenshots and the downloaded PDFs go to test-artifacts/browser-* (git-ignored).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="Playwright (Python) belum terpasang: pip install -e '.[test]'")
 
 from browser_support import (  # noqa: E402
-    VIEWPORT, Browser, PageProblems, chromium_missing_reason, fresh_artifacts, launch_chromium, make_pdf, pdf_text,
+    VIEWPORT, Browser, PageProblems, artifacts_dir, chromium_missing_reason, launch_chromium, make_pdf, pdf_text,
     run_at_drafting_step, start_portal,
 )
 
@@ -54,8 +56,8 @@ def chromium(live):
 
 @pytest.fixture(scope="module")
 def shots():
-    """test-artifacts/, cleared of earlier browser screenshots."""
-    return fresh_artifacts()
+    """test-artifacts/ for screenshots and the downloaded PDFs."""
+    return artifacts_dir()
 
 
 @pytest.fixture
@@ -301,7 +303,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     web.login("perencana")
     web.open_task_from_inbox(judul, 9)
     web.upload("dokumen-pk-2027.pdf", final_pdf)
-    assert "dokumen-pk-2027.pdf" in page.locator("#complete-form").inner_text(), "daftar dokumen serah terima"
+    assert "dokumen-pk-2027.pdf" in page.locator("#step-files").inner_text(), "daftar dokumen serah terima"
     receiver = page.locator("select#penerima option").filter(has_text="Fajar Nugraha")
     assert receiver.count() == 1
     page.locator("select#penerima").select_option(value=receiver.get_attribute("value"))
@@ -339,6 +341,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     pk_link = page.get_by_role("link", name="Cetak PDF: Dokumen Perjanjian Kinerja")
     response = context.request.get(live.url + pk_link.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    (web.shots / "browser-dokumen-pk.pdf").write_bytes(response.body())
     pk_text = " ".join(pdf_text(response.body()).split())
     assert "Meningkatnya realisasi investasi" in pk_text and "100" in pk_text
 
@@ -375,7 +378,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     web.logout()
 
     # --- The verification page is public: a fresh browser without a session.
-    anonymous = chromium.new_context(viewport={"width": 1280, "height": 900})
+    anonymous = chromium.new_context(viewport=VIEWPORT)
     try:
         visitor = Browser(anonymous.new_page(), live.url, web.shots)
         response = visitor.page.goto(verify_url)
@@ -400,9 +403,6 @@ def drafting_task(live):
     return run_at_drafting_step(live, "PK Uji Unggah")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: unggah (hx-target=#step-panel) menimpa formulir penyelesaian; isian tabel target "
-                          "dan catatan yang belum disimpan hilang")
 def test_upload_keeps_unsaved_form_entries(web, drafting_task):
     from playwright.sync_api import expect
 
@@ -417,8 +417,6 @@ def test_upload_keeps_unsaved_form_entries(web, drafting_task):
     expect(page.locator("#catatan")).to_have_value("Draf pertama", timeout=1000)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: htmx 2 tidak menukar jawaban 400, jadi berkas yang ditolak tidak memberi pesan apa pun")
 def test_refused_upload_is_explained(web, drafting_task):
     from playwright.sync_api import expect
 
@@ -433,8 +431,6 @@ def test_refused_upload_is_explained(web, drafting_task):
     expect(page.get_by_role("alert").filter(has_text="ditolak")).to_be_visible(timeout=2000)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: unggah lewat htmx mem-flash '1 berkas diunggah.' yang baru muncul di halaman berikutnya")
 def test_upload_confirmation_not_repeated_on_next_page(web, drafting_task):
     page = web.page
     web.login("perencana")

@@ -63,6 +63,18 @@ def custom_form(task: Task):
     return registry.pm.hook.portal_step_form(definition=task.run.sop, step=task.step)
 
 
+def summary_templates(run) -> dict[int, str]:
+    """Step number -> the plugin's summary template, for steps with a custom form."""
+    registry = current_app.extensions["portal_plugins"]
+    result = {}
+    for step in run.sop.steps:
+        if step.form:
+            form = registry.pm.hook.portal_step_form(definition=run.sop, step=step)
+            if form is not None and form.summary_template:
+                result[step.no] = form.summary_template
+    return result
+
+
 def previous_data(task: Task) -> dict:
     """What the last completion of this step entered (to prefill after a return)."""
     earlier = [t for t in task.run.tasks if t.step_no == task.step_no and t.form_data and t.id != task.id]
@@ -71,7 +83,7 @@ def previous_data(task: Task) -> dict:
 
 @bp.route("/tugas/<int:task_id>")
 @login_required
-def show(task_id: int, errors=None, form_data=None, status=200):
+def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=None, upload_notice=None):
     """The step page: kegiatan, kelengkapan, waktu and due, output, and the form."""
     task = _load(task_id)
     run = task.run
@@ -84,7 +96,8 @@ def show(task_id: int, errors=None, form_data=None, status=200):
         receivers=receiver_candidates(run, task) if task.step.handover else [],
         handover_docs=handed_over_documents(run, task) if task.step.handover else [],
         siblings=[t for t in run.tasks if t.step_no == task.step_no and t.attempt == task.attempt],
-        catatan=request.form.get("catatan", ""),
+        catatan=request.form.get("catatan", ""), upload_errors=upload_errors or [], upload_notice=upload_notice,
+        summaries=summary_templates(run),
     )
     return render_page("tasks/step.html", **context), status
 
@@ -112,12 +125,12 @@ def upload(task_id: int):
         abort(403)
     files = [f for f in request.files.getlist("berkas") if f and f.filename]
     if not files:
-        return show(task_id, errors=["Pilih berkas yang akan diunggah."], status=400)
+        return show(task_id, upload_errors=["Pilih berkas yang akan diunggah."], status=400)
     store = current_app.extensions["file_store"]
     try:
         stored = [store.save(f.stream, f.filename) for f in files]
     except UploadRejected as exc:
-        return show(task_id, errors=[exc.message], status=400)
+        return show(task_id, upload_errors=[exc.message], status=400)
 
     def attach():
         for item in stored:
@@ -126,9 +139,11 @@ def upload(task_id: int):
             audit.record("unggah", task=task, detail=f"{item.filename} ({item.size} bita, sha256 {item.sha256[:12]}…)")
 
     with_write_retry(attach)
-    flash(f"{len(stored)} berkas diunggah.", "success")
+    notice = f"{len(stored)} berkas diunggah."
     if request.headers.get("HX-Request"):
-        return show(task_id)
+        db.session.expire_all()
+        return show(task_id, upload_notice=notice)
+    flash(notice, "success")
     return redirect(url_for("tasks.show", task_id=task_id), code=303)
 
 

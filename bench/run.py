@@ -8,6 +8,7 @@ target. Results go to ``bench/out/results.json``. Exits 0 even on FAIL: it is a 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -36,6 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=OUT, help=f"JSON results (default {OUT})")
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN of the costliest statements")
     parser.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL database of the last size")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() before measuring, as a server that freezes its start-up objects would")
     args = parser.parse_args(argv)
     args.sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -59,11 +62,16 @@ def run_backend(backend: str, args, now: datetime) -> dict[int, dict]:
                     generated = generate(app, size, seed=args.seed, extra_users=args.extra_users, now=now)
                     print(f"--- {report.BACKEND_NAMES[backend]}: measuring {size:,} runs "
                           f"({args.warmup} warm-up + {args.requests} requests per operation) ---", flush=True)
+                    if args.gc_freeze:
+                        gc.collect()
+                        gc.freeze()
                     load_before = os.getloadavg()[0]
                     results = measure(app, generated, requests=args.requests, warmup=args.warmup,
                                       with_explain=not args.no_explain and size == args.sizes[-1])
                     results["_meta"]["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
                 finally:
+                    if args.gc_freeze:
+                        gc.unfreeze()
                     dispose(app)
         sizes[size] = {"generated": generated, "results": results}
         print(report.table(backend, size, generated, results))
@@ -83,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     output = {"started_at": now.isoformat(), "args": {"sizes": args.sizes, "backends": args.backends,
                                                        "requests": args.requests, "warmup": args.warmup,
-                                                       "extra_users": args.extra_users, "seed": args.seed},
+                                                       "extra_users": args.extra_users, "seed": args.seed,
+                                                       "gc_freeze": args.gc_freeze},
               "p95_target_ms": report.P95_TARGET_MS, "backends": {}, "verdicts": []}
     found = []
     for backend in args.backends:

@@ -8,6 +8,8 @@ sorting every table by time, so ids grow with time as they do in production.
 """
 from __future__ import annotations
 
+from portal.sop import snapshot_sha
+
 import base64
 import random
 from dataclasses import dataclass
@@ -80,6 +82,7 @@ class RunSim:
         self.receipts: list[dict] = []
         self.archived: list[dict] = []
         self.pinned = pinned
+        self.pinned_sha = snapshot_sha(pinned)
 
     # -- helpers -------------------------------------------------------------------------
     def _user(self, uid: int) -> dict:
@@ -111,7 +114,7 @@ class RunSim:
         starter = rng.choice(org.holders(d.steps[0].actor, None))
         self.run = {
             "sop_id": d.id, "sop_kode": d.kode, "sop_versi": d.versi, "sop_nomor": d.nomor, "sop_nama": d.nama,
-            "definition": self.pinned, "_judul_parts": (d.kode.upper(), org.units[unit_id]["nama"], suffix),
+            "definition": self.pinned, "definition_sha": self.pinned_sha, "_judul_parts": (d.kode.upper(), org.units[unit_id]["nama"], suffix),
             "_tahun_offset": tahun - self.ctx.calendar.to_local(start).year, "unit_id": unit_id,
             "status": "berjalan", "current_step_no": None, "return_count": 0, "fan_out_units": {"units": units},
             "started_by_id": starter, "started_at": start, "finished_at": None, "cancel_reason": None,

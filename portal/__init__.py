@@ -52,7 +52,9 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
+        from sqlalchemy.orm import selectinload
+
+        user = db.session.get(User, int(user_id), options=[selectinload(User.roles)])
         return user if user and user.active else None
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
@@ -34,6 +35,11 @@ def format_date(value: date | datetime | str | None) -> str:
         value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = local(value).date()
+    return _date_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: date) -> str:
     return _babel_date(value, "d MMMM y", locale=LOCALE)
 
 

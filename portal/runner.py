@@ -16,7 +16,7 @@ from portal import audit
 from portal.access import can_act, can_start, role_per_unit
 from portal.extensions import db
 from portal.models import Run, Task, Unit, User, utcnow
-from portal.sop import SopDefinition, Step
+from portal.sop import SopDefinition, Step, snapshot_sha
 
 
 class RunnerError(Exception):
@@ -68,9 +68,10 @@ def start_run(definition: SopDefinition, user: User, *, judul: str, tahun: int, 
     known = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(units))))
     if set(units) - known:
         raise RunnerError("Ada unit fan-out yang tidak dikenal.")
+    snapshot = definition.to_dict()
     run = Run(
-        sop_id=definition.id, sop_kode=definition.kode, sop_versi=definition.versi,
-        sop_nomor=definition.nomor, sop_nama=definition.nama, definition=definition.to_dict(),
+        sop_id=definition.id, sop_kode=definition.kode, sop_versi=definition.versi, sop_nomor=definition.nomor,
+        sop_nama=definition.nama, definition=snapshot, definition_sha=snapshot_sha(snapshot),
         judul=judul[:300], tahun=int(tahun), unit_id=unit_id, started_by_id=user.id,
         started_at=now or utcnow(), fan_out_units={"units": units},
     )

@@ -6,12 +6,14 @@ the paper SOP. The loader reports every problem with the file, the step and the 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 WAKTU_UNITS = {"menit": "menit", "jam": "jam", "hari": "hari"}
 _WAKTU_RE = re.compile(r"^\s*(\d+)\s*([A-Za-z]+)\s*$")
@@ -156,6 +158,26 @@ class SopDefinition:
         )
 
 
+def snapshot_sha(data: dict[str, Any]) -> str:
+    """A stable sha256 of a definition snapshot (``to_dict`` output), to recognise equal snapshots."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_SNAPSHOTS: dict[str, "SopDefinition"] = {}
+
+
+def cached_snapshot(sha: str, load: "Callable[[], dict[str, Any]]") -> "SopDefinition":
+    """The definition of snapshot ``sha``, parsed once per process (``load`` gives the data on a miss)."""
+    definition = _SNAPSHOTS.get(sha)
+    if definition is None:
+        definition = SopDefinition.from_dict(load())
+        if len(_SNAPSHOTS) > 500:
+            _SNAPSHOTS.clear()
+        _SNAPSHOTS[sha] = definition
+    return definition
+
+
 def _step_to_dict(step: Step) -> dict[str, Any]:
     data = asdict(step)
     data["pelaksana"] = list(step.pelaksana)
@@ -209,5 +231,5 @@ def date_text(value: Any) -> str:
 
 __all__ = [
     "DefinitionError", "SopDefinition", "Step", "Signatory", "Waktu", "parse_waktu",
-    "load_definition_file", "parse_definition",
+    "load_definition_file", "parse_definition", "snapshot_sha", "cached_snapshot",
 ]

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # ``bench`` is 
 from bench.backends import bench_database, dispose, make_app  # noqa: E402
 from bench.generate import generate  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.models import ArchivedDocument, Attachment, AuditEvent, Receipt, Run, Task, User  # noqa: E402
+from portal.models import ArchivedDocument, Attachment, AuditEvent, Receipt, Run, User  # noqa: E402
 
 RUNS = 30
 

@@ -75,7 +75,7 @@ class User(UserMixin, db.Model):
     created_at = mapped_column(UtcDateTime(), default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
-    roles: Mapped[list["UserRole"]] = relationship(back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+    roles: Mapped[list["UserRole"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login

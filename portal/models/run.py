@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.org import Unit, User
 from portal.models.types import UtcDateTime, utcnow
-from portal.sop import SopDefinition
+from portal.sop import SopDefinition, cached_snapshot
 
 RUN_STATUS = {"berjalan": "Berjalan", "selesai": "Selesai", "dibatalkan": "Dibatalkan"}
 TASK_STATUS = {"terbuka": "Terbuka", "selesai": "Selesai", "dibatalkan": "Dibatalkan"}
@@ -28,7 +28,8 @@ class Run(db.Model):
     sop_versi: Mapped[str] = mapped_column(String(40))
     sop_nomor: Mapped[str] = mapped_column(String(120))
     sop_nama: Mapped[str] = mapped_column(String(300))
-    definition: Mapped[dict] = mapped_column(JSON)
+    definition: Mapped[dict] = mapped_column(JSON, deferred=True)
+    definition_sha: Mapped[str] = mapped_column(String(64), default="")
     judul: Mapped[str] = mapped_column(String(300))
     tahun: Mapped[int] = mapped_column(index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
@@ -47,8 +48,14 @@ class Run(db.Model):
 
     @cached_property
     def sop(self) -> SopDefinition:
-        """The pinned definition this run follows (never the plugin's current one)."""
-        return SopDefinition.from_dict(self.definition)
+        """The pinned definition this run follows (never the plugin's current one).
+
+        Parsed once per process per snapshot (keyed by its sha256); the JSON column is
+        deferred, so listing many runs loads it only for snapshots not seen yet.
+        """
+        if not self.definition_sha:
+            return SopDefinition.from_dict(self.definition)
+        return cached_snapshot(self.definition_sha, lambda: self.definition)
 
     @property
     def status_label(self) -> str:
@@ -60,8 +67,10 @@ class Task(db.Model):
     """One activation of a step for a role (and unit): what shows in Tugas Saya."""
 
     __table_args__ = (
-        Index("ix_task_open_role", "status", "role_key", "unit_id"),
+        Index("ix_task_open_role", "status", "role_key", "assignee_id", "unit_id", "run_id"),
         Index("ix_task_assignee_status", "assignee_id", "status"),
+        Index("ix_task_status_due", "status", "due_at", "id"),
+        Index("ix_task_completed_by", "completed_by_id", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

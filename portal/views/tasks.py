@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, runner
 from portal.access import can_act, can_view_run
@@ -35,10 +36,11 @@ def inbox():
     status = request.args.get("status", "terbuka")
     if status not in ("terbuka", "terlambat", "selesai"):
         status = "terbuka"
-    tasks = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status)
+    page = max(request.args.get("halaman", 1, type=int), 1)
+    tasks, has_next = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status, page=page)
     registry = current_app.extensions["portal_plugins"]
-    return render_page("tasks/inbox.html", tasks=tasks, definitions=registry.sorted_definitions(),
-                       filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
+    return render_page("tasks/inbox.html", tasks=tasks, definitions=registry.sorted_definitions(), page=page,
+                       has_next=has_next, filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
 
 
 @bp.route("/tugas/jumlah")
@@ -75,9 +77,9 @@ def summary_templates(run) -> dict[int, str]:
     return result
 
 
-def previous_data(task: Task) -> dict:
+def previous_data(task: Task, run_tasks: list[Task]) -> dict:
     """What the last completion of this step entered (to prefill after a return)."""
-    earlier = [t for t in task.run.tasks if t.step_no == task.step_no and t.form_data and t.id != task.id]
+    earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id]
     return earlier[-1].form_data if earlier else {}
 
 
@@ -87,15 +89,18 @@ def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=No
     """The step page: kegiatan, kelengkapan, waktu and due, output, and the form."""
     task = _load(task_id)
     run = task.run
+    run_tasks = list(db.session.scalars(
+        select(Task).where(Task.run_id == run.id).order_by(Task.id)
+        .options(selectinload(Task.attachments).joinedload(Attachment.uploaded_by), joinedload(Task.completed_by))))
     form = custom_form(task)
     context = dict(
         task=task, run=run, step=task.step, sop=run.sop, form=form, can_act=can_act(current_user, task),
         actions=runner.allowed_actions(task) if task.status == "terbuka" else [],
-        errors=errors or [], form_data=form_data if form_data is not None else previous_data(task),
-        earlier_outputs=[t for t in run.tasks if t.status == "selesai" and t.step_no != task.step_no],
+        errors=errors or [], form_data=form_data if form_data is not None else previous_data(task, run_tasks),
+        earlier_outputs=[t for t in run_tasks if t.status == "selesai" and t.step_no != task.step_no],
         receivers=receiver_candidates(run, task) if task.step.handover else [],
         handover_docs=handed_over_documents(run, task) if task.step.handover else [],
-        siblings=[t for t in run.tasks if t.step_no == task.step_no and t.attempt == task.attempt],
+        siblings=[t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt],
         catatan=request.form.get("catatan", ""), upload_errors=upload_errors or [], upload_notice=upload_notice,
         summaries=summary_templates(run),
     )

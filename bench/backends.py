@@ -6,17 +6,14 @@ dropped through the ``test`` database with an autocommit connection.
 """
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 from flask import Flask
 
 from portal import create_app
+from portal.devdb import postgres_problem, recreate_database
 from portal.extensions import db
 
 PG_ADMIN_DSN = os.environ.get("BENCH_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -27,27 +24,11 @@ BACKENDS = ("sqlite", "postgresql")
 
 def postgres_unavailable() -> str | None:
     """None when PostgreSQL answers (starting the local cluster once if needed), else why not."""
-    try:
-        psycopg.connect(PG_ADMIN_DSN, connect_timeout=3).close()
-        return None
-    except psycopg.OperationalError as first:
-        clusters = glob.glob("/etc/postgresql/*")
-        if clusters and shutil.which("pg_ctlcluster"):
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", os.path.basename(clusters[0]), "main",
-                            "start"], capture_output=True, timeout=60)
-            try:
-                psycopg.connect(PG_ADMIN_DSN, connect_timeout=5).close()
-                return None
-            except psycopg.OperationalError as second:
-                return f"PostgreSQL at 127.0.0.1:5432 does not answer, even after trying to start it: {second}".strip()
-        return f"PostgreSQL at 127.0.0.1:5432 does not answer: {first}".strip()
+    return postgres_problem(PG_ADMIN_DSN)
 
 
 def _recreate_pg_database(drop_only: bool = False) -> None:
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{PG_BENCH_DB}"')
+    recreate_database(PG_BENCH_DB, PG_ADMIN_DSN, drop_only=drop_only)
 
 
 @contextmanager

@@ -6,40 +6,19 @@ with the reason in the summary (pytest -ra shows it).
 """
 from __future__ import annotations
 
-import glob
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from portal import create_app
+from portal.devdb import postgres_problem, recreate_database
 from portal.extensions import db
 
 PG_ADMIN_DSN = os.environ.get("PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 PG_TEST_DB = os.environ.get("PG_TEST_DB", f"sop_portal_test_{os.getpid()}")  # one per test session
 PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_TEST_DB}"
-
-
-def _pg_reachable() -> str | None:
-    """None when PostgreSQL answers (starting it if needed), else the reason it does not."""
-    try:
-        psycopg.connect(PG_ADMIN_DSN, connect_timeout=3).close()
-        return None
-    except psycopg.OperationalError as first:
-        clusters = glob.glob("/etc/postgresql/*")
-        if clusters and shutil.which("pg_ctlcluster"):
-            version = os.path.basename(clusters[0])
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-                           capture_output=True, timeout=60)
-            try:
-                psycopg.connect(PG_ADMIN_DSN, connect_timeout=5).close()
-                return None
-            except psycopg.OperationalError as second:
-                return f"PostgreSQL di 127.0.0.1:5432 tidak menjawab, juga setelah dicoba dijalankan: {second}"
-        return f"PostgreSQL di 127.0.0.1:5432 tidak menjawab dan tidak dapat dijalankan di sini: {first}"
 
 
 def _migrate(url: str, tmp: Path) -> None:
@@ -63,16 +42,13 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory):
     """A migrated PostgreSQL test database (recreated once per test session)."""
-    reason = _pg_reachable()
+    reason = postgres_problem(PG_ADMIN_DSN)
     if reason:
         pytest.skip(reason)
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
+    recreate_database(PG_TEST_DB, PG_ADMIN_DSN)
     _migrate(PG_URL, tmp_path_factory.mktemp("pg"))
     yield PG_URL
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
+    recreate_database(PG_TEST_DB, PG_ADMIN_DSN, drop_only=True)
 
 
 def _truncate_postgres() -> None:

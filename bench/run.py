@@ -37,8 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=OUT, help=f"JSON results (default {OUT})")
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN of the costliest statements")
     parser.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL database of the last size")
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="gc.freeze() before measuring, as a server that freezes its start-up objects would")
+    parser.add_argument("--gc-freeze", action=argparse.BooleanOptionalAction, default=True,
+                        help="gc.freeze() before measuring, as wsgi.py does for the served app (default: on)")
     args = parser.parse_args(argv)
     args.sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]

@@ -10,6 +10,7 @@ from portal import audit
 from portal.extensions import db
 from portal.models import ArchivedDocument, Receipt, Run
 from portal.receipts import handed_over_documents, receipt_filename
+from portal.storage import mime_for_extension
 
 
 def archive_run(run: Run, *, now: datetime) -> list[ArchivedDocument]:
@@ -27,8 +28,6 @@ def archive_run(run: Run, *, now: datetime) -> list[ArchivedDocument]:
     unit_nama = run.unit.nama if run.unit else ""
     documents = []
     for filename, sha256, size, kind in files:
-        from portal.storage import mime_for_extension
-
         doc = ArchivedDocument(
             run_id=run.id, kind=kind, sop_id=run.sop_id, sop_nama=run.sop_nama, nomor_sop=run.sop_nomor,
             tahun=run.tahun, unit_nama=unit_nama, judul=run.judul, filename=filename, size=size, sha256=sha256,

@@ -2,7 +2,6 @@
 import inspect
 import textwrap
 
-import pytest
 
 from portal import hookspecs
 from portal.plugins import load_plugins
@@ -143,8 +142,8 @@ def test_every_hookspec_is_implemented_by_a_plugin_or_exercised():
 
 def test_hooks_static_menu_and_events(app, demo, tmp_path):
     """portal_static_folder, portal_menu_links, portal_step_completed and portal_run_finished are called."""
-    from portal.views.helpers import with_write_retry  # noqa: F401  (import check)
     from tests.helpers import advance, start_pk
+    from tests.test_records import finish_run
 
     calls = []
 
@@ -174,6 +173,9 @@ def test_hooks_static_menu_and_events(app, demo, tmp_path):
     client.post("/masuk", data={"username": "kadis", "password": "sakip2026"})
     assert "Menu Uji" in client.get("/tugas").get_data(as_text=True)
     assert pm.hook.portal_static_folder() == [str(tmp_path)]
+    client.post("/keluar")
+    finished = finish_run(app, demo, client, judul="PK hook selesai")
+    assert ("run", finished.id) in calls and ("run", run.id) not in calls
 
 
 def test_plugin_static_route(tmp_path):

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models.org import User
 from portal.models.types import UtcDateTime, utcnow
 
 

@@ -1,7 +1,7 @@
 """Tugas Saya (the inbox) and the step page: take, upload, complete."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit, runner
 from portal.access import can_act, can_view_run
 from portal.extensions import db
-from portal.models import Attachment, Run, Task
+from portal.models import Attachment, Task
 from portal.receipts import handed_over_documents, receiver_candidates
 from portal.storage import UploadRejected
 from portal.tasks_query import inbox as inbox_query

@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install system-deps
+.PHONY: run test bench bench-served install system-deps
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,6 @@ test: install system-deps
 
 bench: install
 	$(PY) -m bench.run
+
+bench-served: install system-deps
+	$(PY) -m bench.served

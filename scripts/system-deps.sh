@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use when they are missing: Chromium (browser
 # tests through Playwright), poppler-utils (PDF pages to PNG) and the DejaVu fonts
-# (embedded in PDFs). Needs root and apt-get; otherwise says what is missing.
+# (embedded in PDFs), and wrk (the HTTP load generator of `python -m bench.served`). Needs root and apt-get; otherwise says what is missing.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

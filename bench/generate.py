@@ -233,6 +233,33 @@ def generate(app: Flask, runs: int, *, seed: int = DEFAULT_SEED, extra_users: in
     return summary
 
 
+def top_up_archive(app: Flask, target: int, log=print) -> int:
+    """Copy archived documents (older by a day per pass) until the archive holds ``target``.
+
+    Runs produce about 0.8 archived documents each; this reaches a large archive (for the
+    search measurements) without generating every run behind it. Returns how many were added.
+    """
+    with app.app_context():
+        have = db.session.scalar(select(func.count(ArchivedDocument.id))) or 0
+        if have >= target or have == 0:
+            return 0
+        columns = [c for c in ArchivedDocument.__table__.columns if c.key != "id"]
+        originals = [dict(row._mapping) for row in db.session.execute(select(*columns))]
+        added, shift = 0, 0
+        while have + added < target:
+            shift += 1
+            batch = []
+            for row in originals[:target - have - added]:
+                batch.append({**row, "archived_at": row["archived_at"] - timedelta(days=shift)})
+            for start in range(0, len(batch), CHUNK):
+                db.session.execute(insert(ArchivedDocument), batch[start:start + CHUNK])
+            added += len(batch)
+        db.session.commit()
+        _after_load()
+    log(f"  archive topped up with {added:,} copies to {target:,} documents")
+    return added
+
+
 def _summary(sims: list[RunSim], tables: dict, definitions: list) -> dict:
     counts = {key: len(rows) for key, rows in tables.items() if key != "counter"}
     cycled = sum(len(categories(d)) for d in definitions)

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.models import ArchivedDocument, Run, Task, User
 
 BENCH_USER = "perencana"
-ARCHIVE_QUERIES = ["perjanjian kinerja", "pelayanan", "tanda terima", "sekretariat perubahan"]
+ARCHIVE_QUERIES = ["perjanjian kinerja", "pelayanan", "tanda terima", "sekretariat perubahan", "janji", "0042"]
 # What a user types into the custom forms the bench knows (others are left out of the pool).
 FORM_PAYLOADS = {
     "target_pk": {

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench import report
 from bench.backends import BACKENDS, bench_database, dispose, make_app, postgres_unavailable
-from bench.generate import DEFAULT_SEED, generate
+from bench.generate import DEFAULT_SEED, generate, top_up_archive
 from bench.measure import measure
 
 OUT = Path(__file__).resolve().parent / "out" / "results.json"
@@ -35,6 +35,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--extra-users", type=int, default=200, help="users besides the demo ones (default 200)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=OUT, help=f"JSON results (default {OUT})")
+    parser.add_argument("--archive-docs", type=int, default=0,
+                        help="copy archived documents until the archive holds this many (default: none)")
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN of the costliest statements")
     parser.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL database of the last size")
     parser.add_argument("--gc-freeze", action=argparse.BooleanOptionalAction, default=True,
@@ -60,6 +62,10 @@ def run_backend(backend: str, args, now: datetime) -> dict[int, dict]:
                 app = make_app(url, workdir)
                 try:
                     generated = generate(app, size, seed=args.seed, extra_users=args.extra_users, now=now)
+                    if args.archive_docs:
+                        copies = top_up_archive(app, args.archive_docs)
+                        generated["counts"]["archived"] += copies
+                        generated["archive_copies"] = copies
                     print(f"--- {report.BACKEND_NAMES[backend]}: measuring {size:,} runs "
                           f"({args.warmup} warm-up + {args.requests} requests per operation) ---", flush=True)
                     if args.gc_freeze:
@@ -92,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     output = {"started_at": now.isoformat(), "args": {"sizes": args.sizes, "backends": args.backends,
                                                        "requests": args.requests, "warmup": args.warmup,
                                                        "extra_users": args.extra_users, "seed": args.seed,
+                                                       "archive_docs": args.archive_docs,
                                                        "gc_freeze": args.gc_freeze},
               "p95_target_ms": report.P95_TARGET_MS, "backends": {}, "verdicts": []}
     found = []

@@ -24,7 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    from portal.archive_search import include_in_schema_compare
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_name=include_in_schema_compare)
     csrf.init_app(app)
     htmx.init_app(app)
     _init_login(app)
@@ -100,4 +102,5 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()

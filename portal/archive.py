@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal import audit
+from portal import archive_search, audit
 from portal.extensions import db
 from portal.models import ArchivedDocument, Receipt, Run
 from portal.receipts import handed_over_documents, receipt_filename
@@ -40,19 +40,18 @@ def archive_run(run: Run, *, now: datetime) -> list[ArchivedDocument]:
     return documents
 
 
-def search_archive(q: str = "", tahun: int | None = None, sop_id: str | None = None, page: int = 1, per_page: int = 20):
-    """Search archived documents by text over judul, SOP and unit; returns (items, total)."""
-    query = select(ArchivedDocument)
-    for word in (q or "").lower().split()[:8]:
-        query = query.where(ArchivedDocument.search_text.contains(word, autoescape=True))
+def search_archive(q: str = "", tahun: int | None = None, sop_id: str | None = None, page: int = 1,
+                   per_page: int = 20) -> tuple[list[ArchivedDocument], int, bool]:
+    """Search archived documents by text over judul, SOP, unit and file name (parts of words match).
+
+    Returns (items, total, capped): the total stops at ``archive_search.COUNT_CAP``.
+    """
+    filters = []
     if tahun:
-        query = query.where(ArchivedDocument.tahun == tahun)
+        filters.append(ArchivedDocument.tahun == tahun)
     if sop_id:
-        query = query.where(ArchivedDocument.sop_id == sop_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = list(db.session.scalars(query.order_by(ArchivedDocument.archived_at.desc(), ArchivedDocument.id.desc())
-                                    .limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    return items, total
+        filters.append(ArchivedDocument.sop_id == sop_id)
+    return archive_search.search(q, filters, page, per_page)
 
 
 def archive_years() -> list[int]:

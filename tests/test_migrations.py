@@ -2,10 +2,12 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from portal.archive_search import include_in_schema_compare
 from portal.extensions import db
 
 
 def test_migrations_match_models(app):
     with db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": include_in_schema_compare})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []

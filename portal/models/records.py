@@ -29,7 +29,7 @@ class AuditEvent(db.Model):
 class ArchivedDocument(db.Model):
     """A final document of a finished run, kept with its metadata and sha256."""
 
-    __table_args__ = (Index("ix_archive_filter", "tahun", "sop_id"),)
+    __table_args__ = (Index("ix_archive_filter", "tahun", "sop_id"), Index("ix_archive_tahun_time", "tahun", "archived_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)

@@ -24,10 +24,10 @@ def index():
     sop_id = request.args.get("sop") or None
     page = max(request.args.get("halaman", 1, type=int), 1)
     per_page = current_app.config["ARCHIVE_PAGE_SIZE"]
-    items, total = search_archive(q, tahun, sop_id, page, per_page)
-    pages = max((total + per_page - 1) // per_page, 1)
+    items, total, capped = search_archive(q, tahun, sop_id, page, per_page)
+    pages = max((total + per_page - 1) // per_page, 1) + (1 if capped else 0)
     registry = current_app.extensions["portal_plugins"]
-    return render_page("archive/index.html", items=items, total=total, page=page, pages=pages,
+    return render_page("archive/index.html", items=items, total=total, capped=capped, page=page, pages=pages, per_page=per_page,
                        filters={"q": q, "tahun": tahun or "", "sop": sop_id or ""}, years=archive_years(),
                        definitions=registry.sorted_definitions())
 

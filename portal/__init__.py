@@ -52,10 +52,16 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        """The user of a session identity ``"<id>:<generation>"``; None when that session was ended."""
         from sqlalchemy.orm import selectinload
 
-        user = db.session.get(User, int(user_id), options=[selectinload(User.roles)])
-        return user if user and user.active else None
+        ident, _, generation = str(user_id).partition(":")
+        if not ident.isdigit() or not generation.isdigit():
+            return None
+        user = db.session.get(User, int(ident), options=[selectinload(User.roles)])
+        if user is None or not user.active or (user.session_gen or 0) != int(generation):
+            return None
+        return user
 
 
 def _init_services(app: Flask) -> None:

@@ -69,7 +69,12 @@ def _init_services(app: Flask) -> None:
     from portal.worktime import WorkCalendar
 
     app.extensions["worktime"] = WorkCalendar.from_config(app.config)
-    app.extensions["file_store"] = FileStore(app.config["UPLOAD_DIR"], max_bytes=app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    store = FileStore(app.config["UPLOAD_DIR"], max_bytes=app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
+                      max_unpacked_bytes=app.config["MAX_UNPACKED_MB"] * 1024 * 1024)
+    removed = store.remove_stale_parts(older_than_seconds=3600)
+    if removed:
+        app.logger.warning("%d berkas unggahan sementara (.part) yang tertinggal dihapus.", removed)
+    app.extensions["file_store"] = store
 
 
 def _init_plugins(app: Flask) -> None:

@@ -71,4 +71,4 @@ def format_size(size: int) -> str:
     for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
         if size >= factor:
             return f"{format_number(size / factor, 1)} {unit}"
-    return f"{size} bita"
+    return f"{size} byte"

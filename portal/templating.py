@@ -30,7 +30,14 @@ def init_templating(app: Flask) -> None:
 
         registry = current_app.extensions["portal_plugins"]
         extra = [link for links in registry.pm.hook.portal_menu_links(user=current_user) for link in (links or [])]
-        return {"nav_task_count": open_task_count(current_user), "plugin_links": extra}
+        warnings = []
+        if current_user.is_admin and request.blueprint in ("admin", "admin_org"):
+            from portal.receipts import public_base_url
+
+            if public_base_url() is None:
+                warnings.append("PUBLIC_BASE_URL belum diatur: tanda terima tidak dapat diterbitkan sampai alamat "
+                                "publik portal (misalnya https://sop.dinas.go.id) diisi di pengaturan server.")
+        return {"nav_task_count": open_task_count(current_user), "plugin_links": extra, "admin_warnings": warnings}
 
     @app.after_request
     def vary_on_htmx(response):

@@ -98,6 +98,7 @@ def start_portal(tmp: Path) -> LivePortal:
         upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url
     with app.test_request_context(base_url=url):
         load_demo(with_runs=False)
         db.session.remove()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit, runner
 from portal.access import can_act, can_view_run
 from portal.extensions import db
+from portal.formatting import format_size
 from portal.models import Attachment, Task
 from portal.receipts import handed_over_documents, receiver_candidates
 from portal.storage import UploadRejected
@@ -133,7 +134,7 @@ def upload(task_id: int):
         return show(task_id, upload_errors=["Pilih berkas yang akan diunggah."], status=400)
     store = current_app.extensions["file_store"]
     try:
-        stored = [store.save(f.stream, f.filename) for f in files]
+        stored = store.save_all([(f.stream, f.filename) for f in files])
     except UploadRejected as exc:
         return show(task_id, upload_errors=[exc.message], status=400)
 
@@ -141,7 +142,7 @@ def upload(task_id: int):
         for item in stored:
             db.session.add(Attachment(run_id=task.run_id, task_id=task.id, sha256=item.sha256, filename=item.filename,
                                       mime=item.mime, size=item.size, uploaded_by_id=current_user.id))
-            audit.record("unggah", task=task, detail=f"{item.filename} ({item.size} bita, sha256 {item.sha256[:12]}…)")
+            audit.record("unggah", task=task, detail=f"{item.filename} ({format_size(item.size)}, sha256 {item.sha256[:12]}…)")
 
     with_write_retry(attach)
     notice = f"{len(stored)} berkas diunggah."

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import audit
 from portal.extensions import db
@@ -40,19 +40,19 @@ def archive_run(run: Run, *, now: datetime) -> list[ArchivedDocument]:
     return documents
 
 
-def search_archive(q: str = "", tahun: int | None = None, sop_id: str | None = None, page: int = 1, per_page: int = 20):
-    """Search archived documents by text over judul, SOP and unit; returns (items, total)."""
-    query = select(ArchivedDocument)
+def archive_query(user, q: str = "", tahun: int | None = None, sop_id: str | None = None):
+    """The archived documents ``user`` may open (same rule as the download), filtered by text, tahun and SOP."""
+    from portal.access import runs_visible_to
+
+    visible = select(Run.id).where(runs_visible_to(user))
+    query = select(ArchivedDocument).where(ArchivedDocument.run_id.in_(visible))
     for word in (q or "").lower().split()[:8]:
         query = query.where(ArchivedDocument.search_text.contains(word, autoescape=True))
     if tahun:
         query = query.where(ArchivedDocument.tahun == tahun)
     if sop_id:
         query = query.where(ArchivedDocument.sop_id == sop_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = list(db.session.scalars(query.order_by(ArchivedDocument.archived_at.desc(), ArchivedDocument.id.desc())
-                                    .limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    return items, total
+    return query.order_by(ArchivedDocument.archived_at.desc(), ArchivedDocument.id.desc())
 
 
 def archive_years() -> list[int]:
@@ -71,4 +71,4 @@ def verify_archive() -> tuple[int, list[ArchivedDocument]]:
     return checked, bad
 
 
-__all__ = ["archive_run", "search_archive", "archive_years", "verify_archive"]
+__all__ = ["archive_run", "archive_query", "archive_years", "verify_archive"]

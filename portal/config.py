@@ -42,5 +42,6 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
         "WTF_CSRF_TIME_LIMIT": None,
         "ARCHIVE_PAGE_SIZE": 20,
+        "RUNS_PAGE_SIZE": 25,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip(),
     }

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from portal import audit
 from portal.access import can_view_run
-from portal.archive import archive_years, search_archive
+from portal.archive import archive_query, archive_years
 from portal.extensions import db
 from portal.models import ArchivedDocument, Run
 from portal.templating import render_page
@@ -22,12 +22,10 @@ def index():
     q = request.args.get("q", "").strip()
     tahun = request.args.get("tahun", type=int)
     sop_id = request.args.get("sop") or None
-    page = max(request.args.get("halaman", 1, type=int), 1)
-    per_page = current_app.config["ARCHIVE_PAGE_SIZE"]
-    items, total = search_archive(q, tahun, sop_id, page, per_page)
-    pages = max((total + per_page - 1) // per_page, 1)
+    pagination = db.paginate(archive_query(current_user, q, tahun, sop_id), page=request.args.get("halaman", 1, type=int),
+                             per_page=current_app.config["ARCHIVE_PAGE_SIZE"], error_out=False)
     registry = current_app.extensions["portal_plugins"]
-    return render_page("archive/index.html", items=items, total=total, page=page, pages=pages,
+    return render_page("archive/index.html", pagination=pagination,
                        filters={"q": q, "tahun": tahun or "", "sop": sop_id or ""}, years=archive_years(),
                        definitions=registry.sorted_definitions())
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import audit, runner
-from portal.access import can_start, can_view_run
+from portal.access import can_start, can_view_run, runs_visible_to
 from portal.extensions import db
 from portal.models import Attachment, AuditEvent, Receipt, Run, Task, Unit, User
 from portal.run_summary import step_rows
@@ -25,14 +25,16 @@ def _registry():
 @bp.route("/pelaksanaan")
 @login_required
 def index():
-    """Runs the user may see, newest first."""
+    """Runs the user may see (filtered in SQL by the access rule), newest first, paged."""
     status = request.args.get("status") or None
-    query = select(Run).order_by(Run.started_at.desc(), Run.id.desc()).limit(100)
+    query = select(Run).where(runs_visible_to(current_user)).order_by(Run.started_at.desc(), Run.id.desc())
     if status:
         query = query.where(Run.status == status)
-    runs = [r for r in db.session.scalars(query) if can_view_run(current_user, r)]
+    pagination = db.paginate(query, page=request.args.get("halaman", 1, type=int),
+                             per_page=current_app.config["RUNS_PAGE_SIZE"], error_out=False)
     startable = [d for d in _registry().sorted_definitions() if can_start(current_user, d)]
-    return render_page("runs/index.html", runs=runs, startable=startable, status=status or "")
+    return render_page("runs/index.html", runs=pagination.items, pagination=pagination, startable=startable,
+                       status=status or "")
 
 
 @bp.route("/pelaksanaan/baru/<sop_id>", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from portal.models import Attachment, Task
 from portal.receipts import handed_over_documents, receiver_candidates
 from portal.storage import UploadRejected
 from portal.tasks_query import inbox as inbox_query
-from portal.tasks_query import open_task_count
+from portal.tasks_query import PageWindow, open_task_count
 from portal.templating import render_page
 from portal.views.helpers import with_write_retry
 
@@ -41,7 +41,7 @@ def inbox():
     tasks, has_next = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status, page=page)
     registry = current_app.extensions["portal_plugins"]
     return render_page("tasks/inbox.html", tasks=tasks, definitions=registry.sorted_definitions(), page=page,
-                       has_next=has_next, filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
+                       pagination=PageWindow(page, has_next), filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
 
 
 @bp.route("/tugas/jumlah")

@@ -1,0 +1,34 @@
+"""Fan-out units come from the server's list of internal units, never trusted from the form."""
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Run, Unit
+from tests.test_runner import login
+
+
+def _start(client, demo, units):
+    return client.post("/pelaksanaan/baru/pk_jabar", data={"judul": "PK 2027", "tahun": "2027", "fan_out": units,
+                                                           "unit_id": demo["kadis"].unit_id})
+
+
+def test_outside_unit_refused(app, demo, client):
+    login(client, "kadis")
+    outside = db.session.scalar(select(Unit.id).where(Unit.jenis == "eksternal"))
+    response = _start(client, demo, [str(demo["bidang1"].unit_id), str(outside)])
+    assert response.status_code == 400 and "Hanya unit internal" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Run.id))) == 0
+
+
+def test_same_unit_twice_refused(app, demo, client):
+    login(client, "kadis")
+    unit = str(demo["bidang1"].unit_id)
+    response = _start(client, demo, [unit, unit])
+    assert response.status_code == 400 and "hanya boleh dipilih sekali" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Run.id))) == 0
+
+
+def test_distinct_internal_units_accepted(app, demo, client):
+    login(client, "kadis")
+    response = _start(client, demo, [str(demo["bidang1"].unit_id), str(demo["bidang2"].unit_id)])
+    assert response.status_code == 303
+    assert db.session.scalar(select(Run)).fan_out_units == {"units": [demo["bidang1"].unit_id, demo["bidang2"].unit_id]}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.audit import ACTION_LABELS
 from portal.extensions import db

@@ -4,13 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
 
-from portal import audit
-from portal.access import can_view_run
 from portal.archive import archive_query, archive_years
 from portal.extensions import db
-from portal.models import ArchivedDocument, Run
+from portal.models import ArchivedDocument
 from portal.templating import render_page
-from portal.views.runs import send_stored
+from portal.downloads import send_stored_file
 
 bp = Blueprint("archive", __name__)
 
@@ -34,9 +32,5 @@ def index():
 @login_required
 def download(doc_id: int):
     """Download an archived document (audited)."""
-    doc = db.session.get(ArchivedDocument, doc_id)
-    if doc is None or not can_view_run(current_user, db.session.get(Run, doc.run_id)):
-        abort(404)
-    audit.record("unduh", run=db.session.get(Run, doc.run_id), detail=f"Arsip: {doc.filename}")
-    db.session.commit()
-    return send_stored(doc.sha256, doc.filename, doc.mime)
+    doc = db.session.get(ArchivedDocument, doc_id) or abort(404)
+    return send_stored_file(doc.run_id, doc.sha256, doc.filename, doc.mime, detail=f"Arsip: {doc.filename}")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal import audit, runner
+from portal import runner
 from portal.access import can_start, can_view_run, runs_visible_to
+from portal.downloads import send_generated, send_stored_file
 from portal.extensions import db
 from portal.models import Attachment, AuditEvent, Receipt, Run, Task, Unit, User
 from portal.run_summary import step_rows
@@ -133,23 +134,8 @@ def reassign(task_id: int):
 @login_required
 def download(attachment_id: int):
     """Download an attachment (only for users who may see its run), audited."""
-    item = db.session.get(Attachment, attachment_id)
-    if item is None or not can_view_run(current_user, db.session.get(Run, item.run_id)):
-        abort(404)
-    audit.record("unduh", task=item.task, detail=item.filename)
-    db.session.commit()
-    return send_stored(item.sha256, item.filename, item.mime)
-
-
-def send_stored(sha256: str, filename: str, mime: str):
-    """Send a stored file as an attachment with ``nosniff``."""
-    store = current_app.extensions["file_store"]
-    if not store.exists(sha256):
-        abort(404, "Berkas tidak ditemukan di penyimpanan.")
-    response = send_file(store.open(sha256), mimetype=mime, as_attachment=True, download_name=filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    item = db.session.get(Attachment, attachment_id) or abort(404)
+    return send_stored_file(item.run_id, item.sha256, item.filename, item.mime, detail=item.filename, task=item.task)
 
 
 @bp.route("/pelaksanaan/<int:run_id>/dokumen/<kind>.pdf")
@@ -167,7 +153,4 @@ def document(run_id: int, kind: str):
     except PdfRenderError as exc:
         current_app.logger.error("PDF %s gagal: %s", kind, exc)
         abort(500, "Dokumen PDF gagal dibuat. Hubungi admin.")
-    response = current_app.response_class(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{doc.filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_generated(data, doc.filename)

@@ -224,7 +224,7 @@ def _grant_text(role: Role, unit: Unit | None) -> str:
 
 def _grant_done(user: User, *, error: str | None = None, message: str | None = None, form: dict | None = None):
     """Answer a grant change: the grants block for htmx, otherwise a redirect to the edit page."""
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         db.session.expire(user, ["roles"])
         return _user_page(user, _user_values(user), {}, 200, error=error, message=message, form=form)[0]
     if error:

@@ -146,7 +146,7 @@ def upload(task_id: int):
 
     with_write_retry(attach)
     notice = f"{len(stored)} berkas diunggah."
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         db.session.expire_all()
         return show(task_id, upload_notice=notice)
     flash(notice, "success")

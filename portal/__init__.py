@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -96,6 +96,10 @@ def _init_errors(app: Flask) -> None:
     }
     for code, message in messages.items():
         def handler(error, code=code, message=message):
+            if code == 413 and request.endpoint == "tasks.upload":
+                from portal.views.tasks import upload_too_large
+
+                return upload_too_large(error)
             description = getattr(error, "description", None)
             text = description if isinstance(description, str) and not description.startswith(("The ", "You ")) else message
             return render_template("error.html", code=code, message=text), code

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from htmx_flask import make_response as htmx_response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -86,7 +87,7 @@ def previous_data(task: Task, run_tasks: list[Task]) -> dict:
 
 @bp.route("/tugas/<int:task_id>")
 @login_required
-def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=None, upload_notice=None):
+def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=None, upload_notice=None, catatan=None):
     """The step page: kegiatan, kelengkapan, waktu and due, output, and the form."""
     task = _load(task_id)
     run = task.run
@@ -102,7 +103,7 @@ def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=No
         receivers=receiver_candidates(run, task) if task.step.handover else [],
         handover_docs=handed_over_documents(run, task) if task.step.handover else [],
         siblings=[t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt],
-        catatan=request.form.get("catatan", ""), upload_errors=upload_errors or [], upload_notice=upload_notice,
+        catatan=request.form.get("catatan", "") if catatan is None else catatan, upload_errors=upload_errors or [], upload_notice=upload_notice,
         summaries=summary_templates(run),
     )
     return render_page("tasks/step.html", **context), status
@@ -156,7 +157,13 @@ def upload(task_id: int):
 @bp.route("/tugas/<int:task_id>/selesaikan", methods=["POST"])
 @login_required
 def complete(task_id: int):
-    """Complete, approve, return or skip the step; 409 when someone else was first."""
+    """Complete, approve, return or skip the step; 409 when someone else was first.
+
+    Through HTMX, refused input answers the step panel in place (HTTP 400, the URL stays
+    the step page) and success answers ``HX-Redirect`` to the run page. A repeated POST of
+    the same form (a double click) finds the step completed by this user from this very
+    version and answers as a success.
+    """
     task = _load(task_id)
     action = request.form.get("tindakan", "selesai")
     form = custom_form(task)
@@ -176,12 +183,35 @@ def complete(task_id: int):
     except runner.RunnerError as exc:
         db.session.rollback()
         if exc.status == 409:
-            return render_template("tasks/conflict.html", message=exc.message, task=_load(task_id)), 409
+            task = _load(task_id)
+            if task.completed_by_id == current_user.id and task.version == expected + 1:
+                return _completed(task, task.outcome or action)  # the second click of the same form
+            if request.htmx:
+                flash(exc.message, "error")
+                return htmx_response(redirect=url_for("tasks.show", task_id=task_id))
+            return render_template("tasks/conflict.html", message=exc.message, task=task), 409
         if exc.status == 403:
             abort(403, exc.message)
         return show(task_id, errors=[exc.message], form_data=form_data, status=400)
-    messages = {"setuju": "Langkah disetujui.", "kembali": "Dikembalikan untuk perbaikan.",
-                "lewati": "Langkah dilewati.", "selesai": "Langkah diselesaikan."}
-    flash(messages.get(action, "Tersimpan."), "success")
-    response = redirect(url_for("runs.show", run_id=task.run_id), code=303)
-    return response
+    return _completed(task, action)
+
+
+COMPLETED_MESSAGES = {"setuju": "Langkah disetujui.", "kembali": "Dikembalikan untuk perbaikan.",
+                      "tolak": "Ditolak dan dikembalikan.", "lewati": "Langkah dilewati.",
+                      "selesai": "Langkah diselesaikan."}
+
+
+def _completed(task: Task, action: str):
+    """Answer a completion: flash the outcome and go to the run page (HX-Redirect for HTMX, else 303)."""
+    flash(COMPLETED_MESSAGES.get(action, "Tersimpan."), "success")
+    target = url_for("runs.show", run_id=task.run_id)
+    if request.htmx:
+        return htmx_response(redirect=target)
+    return redirect(target, code=303)
+
+
+def upload_too_large(error):
+    """HTTP 413 on the upload route: the files card with the limit in MB, not a whole error page."""
+    limit = current_app.config["MAX_UPLOAD_MB"]
+    message = f"Unggahan ditolak: ukurannya melebihi batas {limit} MB. Perkecil berkasnya atau unggah satu per satu."
+    return show(request.view_args["task_id"], upload_errors=[message], status=413, catatan="")

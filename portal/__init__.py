@@ -1,6 +1,7 @@
 """SOP Portal: the core application factory."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask, render_template, request
@@ -9,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import load_config
+from portal.resources import resource_dir
 from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,15 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, plugins, blueprints, CLI."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "portal" / "static"),
-                instance_path=str(ROOT / "instance"), instance_relative_config=True)
+    app = Flask(__name__, template_folder=str(resource_dir("templates")), static_folder=str(ROOT / "portal" / "static"),
+                instance_path=os.environ.get("PORTAL_INSTANCE", str(ROOT / "instance")), instance_relative_config=True)
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     htmx.init_app(app)
     _init_login(app)
@@ -83,7 +85,7 @@ def _init_plugins(app: Flask) -> None:
     registry = load_plugins(app.config["PORTAL_PLUGINS_DIR"], builtin=app.config.get("BUILTIN_PLUGINS", True))
     app.extensions["portal_plugins"] = registry
     prefixed = {name: FileSystemLoader(folder) for name, folder in registry.template_folders.items()}
-    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(ROOT / "templates")), PrefixLoader(prefixed)])
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(resource_dir("templates"))), PrefixLoader(prefixed)])
     for problem in registry.problems:
         app.logger.warning("Plugin %s bermasalah (%s): %s", problem.plugin, problem.file, problem.reason)
 

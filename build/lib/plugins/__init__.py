@@ -1,0 +1,1 @@
+"""Built-in SOP plugins: one package per SOP family."""

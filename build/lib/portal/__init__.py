@@ -1,0 +1,120 @@
+"""SOP Portal: the core application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import load_config
+from portal.resources import resource_dir
+from portal.extensions import csrf, db, htmx, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, plugins, blueprints, CLI."""
+    app = Flask(__name__, template_folder=str(resource_dir("templates")), static_folder=str(ROOT / "portal" / "static"),
+                instance_path=os.environ.get("PORTAL_INSTANCE", str(ROOT / "instance")), instance_relative_config=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    _init_login(app)
+    _init_services(app)
+    _init_plugins(app)
+
+    from portal.templating import init_templating
+    from portal.views import register_blueprints
+    from portal.cli import register_cli
+
+    init_templating(app)
+    register_blueprints(app)
+    register_cli(app)
+    _init_errors(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from portal.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Silakan masuk terlebih dahulu."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        """The user of a session identity ``"<id>:<generation>"``; None when that session was ended."""
+        from sqlalchemy.orm import selectinload
+
+        ident, _, generation = str(user_id).partition(":")
+        if not ident.isdigit() or not generation.isdigit():
+            return None
+        user = db.session.get(User, int(ident), options=[selectinload(User.roles)])
+        if user is None or not user.active or (user.session_gen or 0) != int(generation):
+            return None
+        return user
+
+
+def _init_services(app: Flask) -> None:
+    from portal.storage import FileStore
+    from portal.worktime import WorkCalendar
+
+    app.extensions["worktime"] = WorkCalendar.from_config(app.config)
+    store = FileStore(app.config["UPLOAD_DIR"], max_bytes=app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
+                      max_unpacked_bytes=app.config["MAX_UNPACKED_MB"] * 1024 * 1024)
+    removed = store.remove_stale_parts(older_than_seconds=3600)
+    if removed:
+        app.logger.warning("%d berkas unggahan sementara (.part) yang tertinggal dihapus.", removed)
+    app.extensions["file_store"] = store
+
+
+def _init_plugins(app: Flask) -> None:
+    from portal.plugins import load_plugins
+
+    registry = load_plugins(app.config["PORTAL_PLUGINS_DIR"], builtin=app.config.get("BUILTIN_PLUGINS", True))
+    app.extensions["portal_plugins"] = registry
+    prefixed = {name: FileSystemLoader(folder) for name, folder in registry.template_folders.items()}
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(resource_dir("templates"))), PrefixLoader(prefixed)])
+    for problem in registry.problems:
+        app.logger.warning("Plugin %s bermasalah (%s): %s", problem.plugin, problem.file, problem.reason)
+
+
+def _init_errors(app: Flask) -> None:
+    messages = {
+        400: "Permintaan tidak sah.", 403: "Anda tidak berhak membuka halaman ini.",
+        404: "Halaman tidak ditemukan.", 405: "Metode tidak diizinkan.",
+        409: "Data sudah diubah orang lain.", 413: "Berkas terlalu besar.", 500: "Terjadi kesalahan pada server.",
+    }
+    for code, message in messages.items():
+        def handler(error, code=code, message=message):
+            if code == 413 and request.endpoint == "tasks.upload":
+                from portal.views.tasks import upload_too_large
+
+                return upload_too_large(error)
+            description = getattr(error, "description", None)
+            text = description if isinstance(description, str) and not description.startswith(("The ", "You ")) else message
+            return render_template("error.html", code=code, message=text), code
+
+        app.register_error_handler(code, handler)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys, wait for locks, WAL for concurrent readers."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()

@@ -1,0 +1,69 @@
+"""Who may act on a task and who may see a run. Decided on the server, never trusted from the client."""
+from __future__ import annotations
+
+from sqlalchemy import and_, false, or_, select, true
+
+from portal.models import Role, Run, Task, User
+
+
+def role_per_unit(role_key: str) -> bool:
+    """True when ``role_key`` is held per unit (e.g. Tim Urusan of each bidang)."""
+    from portal.extensions import db
+
+    return bool(db.session.scalar(select(Role.per_unit).where(Role.key == role_key)))
+
+
+def can_act(user: User, task: Task) -> bool:
+    """True when ``user`` may take or complete ``task``."""
+    if not user.is_authenticated or task.status != "terbuka":
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return user.has_role(task.role_key, task.unit_id)
+
+
+def can_start(user: User, definition) -> bool:
+    """True when ``user`` holds the role of the SOP's first step."""
+    return user.is_authenticated and user.has_role(definition.steps[0].actor)
+
+
+def lane_sop_ids(user: User) -> list[str]:
+    """Ids of the loaded SOPs in which ``user`` holds a pelaksana role."""
+    from flask import current_app
+
+    keys = {ur.role.key for ur in user.roles}
+    registry = current_app.extensions["portal_plugins"]
+    return sorted(d.id for d in registry.sorted_definitions() if keys & {key for key, _ in d.pelaksana})
+
+
+def runs_visible_to(user: User):
+    """SQL condition on ``Run`` selecting the runs ``user`` may see: the one rule for pages and downloads.
+
+    Admins see every run; others the runs they started and the runs of SOPs in which they
+    hold a pelaksana role. Lists (runs, archive) filter with it and ``can_view_run`` asks it,
+    so a list never shows what a download would refuse.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return false()
+    if user.is_admin:
+        return true()
+    return or_(Run.started_by_id == user.id, Run.sop_id.in_(lane_sop_ids(user)))
+
+
+def can_view_run(user: User, run: Run | None) -> bool:
+    """True when ``user`` may see ``run`` (and its files, receipts and archived documents)."""
+    from portal.extensions import db
+
+    if run is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(Run.id).where(Run.id == run.id, runs_visible_to(user))) is not None
+
+
+def task_filter_for(user: User):
+    """SQL condition selecting the open tasks ``user`` may act on (for Tugas Saya)."""
+    grants = []
+    for key, unit_id in user.role_grants():
+        unit_cond = true() if unit_id is None else or_(Task.unit_id.is_(None), Task.unit_id == unit_id)
+        grants.append(and_(Task.role_key == key, unit_cond))
+    by_role = and_(Task.assignee_id.is_(None), or_(*grants)) if grants else false()
+    return and_(Task.status == "terbuka", or_(Task.assignee_id == user.id, by_role))

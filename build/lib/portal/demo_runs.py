@@ -1,0 +1,127 @@
+"""Demo runs at different stages, driven through the real runner (so the audit trail,
+due times, fan-out, returns, receipts and the archive are all genuine)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from flask import current_app, render_template_string
+from sqlalchemy import select
+
+from portal import runner
+from portal.access import can_act
+from portal.extensions import db
+from portal.models import Attachment, Run, Task, Unit, User, utcnow
+from portal.pdf import font_css, render_pdf
+
+SAMPLE_DOC = """<html><head><style>{{ font|safe }} body { font-family: 'DejaVu Sans'; font-size: 11pt; }</style></head>
+<body><h1>{{ title }}</h1><p>{{ run.sop_nama }} · {{ run.sop_nomor }}</p><p>Judul: {{ run.judul }} ({{ run.tahun }})</p>
+<p>Dokumen contoh yang dibuat oleh data demo SOP Portal.</p></body></html>"""
+
+PK_ROWS = {"rows": [
+    {"sasaran": "Meningkatnya realisasi investasi", "indikator": "Persentase realisasi investasi terhadap target",
+     "target": "100", "satuan": "%"},
+    {"sasaran": "Meningkatnya kualitas pelayanan perizinan", "indikator": "Indeks Kepuasan Masyarakat",
+     "target": "88,5", "satuan": "indeks"},
+]}
+
+
+def sample_document(run: Run, title: str, task: Task, user: User, at: datetime | None = None) -> Attachment:
+    """Attach a small generated PDF to ``task`` (stands in for an uploaded document)."""
+    html = render_template_string(SAMPLE_DOC, font=font_css(), title=title, run=run)
+    stored = current_app.extensions["file_store"].save_bytes(render_pdf(html), f"{title.lower().replace(' ', '-')}.pdf")
+    item = Attachment(run_id=run.id, task_id=task.id, sha256=stored.sha256, filename=stored.filename,
+                      mime=stored.mime, size=stored.size, uploaded_by_id=user.id, uploaded_at=at or utcnow())
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def actor_for(task: Task) -> User:
+    """The first active user who may act on ``task``."""
+    for user in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)):
+        if can_act(user, task):
+            return user
+    raise LookupError(f"Tidak ada pengguna untuk peran {task.role_key}")
+
+
+def step_once(run: Run, now: datetime, *, action: str | None = None, catatan: str = "", only_units: int | None = None) -> None:
+    """Complete the run's open task(s) as their pelaksana at ``now`` (a fan-out step: the first ``only_units``)."""
+    open_tasks = list(db.session.scalars(select(Task).where(Task.run_id == run.id, Task.status == "terbuka").order_by(Task.id)))
+    for index, task in enumerate(open_tasks[:only_units] if only_units else open_tasks):
+        user = actor_for(task)
+        step = task.step
+        chosen = action or ("setuju" if step.decision else "selesai")
+        form_data = PK_ROWS if step.form == "target_pk" and chosen != "kembali" else None
+        if step.output and chosen != "kembali" and step.no in (3, 7, 9):
+            sample_document(run, step.output[:60], task, user, at=now)
+        receiver = None
+        if step.handover:
+            from portal.receipts import receiver_candidates
+
+            receiver = receiver_candidates(run, task)[0].id
+        runner.complete_task(task.id, user, expected_version=task.version, action=chosen, catatan=catatan,
+                             form_data=form_data, receiver_id=receiver, now=now + timedelta(minutes=index))
+    db.session.flush()
+
+
+def workday_morning(days_back: int) -> datetime:
+    """08:00 local time of the working day ``days_back`` working days before today (as UTC)."""
+    calendar = current_app.extensions["worktime"]
+    day = calendar.to_local(utcnow()).date()
+    while days_back > 0 or not calendar.is_working_day(day):
+        if calendar.is_working_day(day):
+            days_back -= 1
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(8, 0), tzinfo=calendar.tz).astimezone(timezone.utc)
+
+
+def create_demo_runs(users: dict[str, User], units: dict[str, Unit]) -> int:
+    """Create the demo runs that do not exist yet; returns how many were created."""
+    registry = current_app.extensions["portal_plugins"]
+    definition = registry.definition("pk_jabar")
+    if definition is None:
+        return 0
+    existing = set(db.session.scalars(select(Run.judul)))
+    created = 0
+    kadis, sekretariat = users["kadis"], units["sekretariat"].id
+    now = workday_morning(0)
+
+    def start(judul: str, tahun: int, started: datetime) -> Run | None:
+        nonlocal created
+        if judul in existing:
+            return None
+        created += 1
+        return runner.start_run(definition, kadis, judul=judul, tahun=tahun, unit_id=sekretariat, now=started)
+
+    calendar = current_app.extensions["worktime"]
+
+    def after(moment: datetime, minutes: int) -> datetime:
+        return calendar.add(moment, minutes, "menit")
+
+    run = start("PK Tahun 2026 Dinas (selesai)", 2026, workday_morning(22))
+    if run:
+        t = workday_morning(22)
+        steps = [(20, {}), (240, {}), (100, {}), (25, {"action": "kembali", "catatan": "Target IKM perlu disesuaikan dengan Renstra."}),
+                 (90, {}), (20, {}), (150, {}), (170, {}), (200, {}), (140, {}), (100, {})]
+        for minutes, kwargs in steps:
+            t = after(t, minutes)
+            step_once(run, t, **kwargs)
+        db.session.commit()
+    run = start("PK Perubahan Tahun 2026 (menunggu bidang)", 2026, workday_morning(4))
+    if run:
+        t = workday_morning(4)
+        for minutes in (25, 280, 110, 20, 160, 150):
+            t = after(t, minutes)
+            step_once(run, t)
+        step_once(run, after(t, 25), only_units=1)
+        db.session.commit()
+    run = start("PK Tahun 2027 Kepala Dinas dan Pejabat Struktural (terlambat)", 2027, workday_morning(8))
+    if run:
+        t = after(workday_morning(8), 20)
+        step_once(run, t)
+        step_once(run, after(t, 290))
+        db.session.commit()
+    run = start("PK Tahun 2027 Jabatan Fungsional", 2027, min(utcnow(), now + timedelta(minutes=30)))
+    if run:
+        db.session.commit()
+    return created

@@ -1,0 +1,74 @@
+"""Dates, times, money and numbers as an Indonesian reader expects them (Babel, id_ID)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal
+
+LOCALE = "id_ID"
+ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def agency_zone() -> ZoneInfo:
+    """The agency's time zone from the app config (WIB by default)."""
+    from flask import current_app, has_app_context
+
+    name = current_app.config.get("TIMEZONE", "Asia/Jakarta") if has_app_context() else "Asia/Jakarta"
+    return ZoneInfo({"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}.get(name, name))
+
+
+def local(dt: datetime) -> datetime:
+    """``dt`` (aware, or naive UTC) in the agency's zone."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(agency_zone())
+
+
+def format_date(value: date | datetime | str | None) -> str:
+    """"21 November 2026"."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return _date_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: date) -> str:
+    return _babel_date(value, "d MMMM y", locale=LOCALE)
+
+
+def format_datetime(value: datetime | None) -> str:
+    """"21 November 2026 14.05 WIB" in the agency's zone."""
+    if value is None:
+        return ""
+    moment = local(value)
+    zone = ZONE_ABBREVIATIONS.get(str(moment.tzinfo), moment.tzname() or "")
+    return f"{format_date(moment.date())} {moment:%H.%M} {zone}".strip()
+
+
+def format_rupiah(amount: float | int | None) -> str:
+    """"Rp 1.234.567" (no decimals)."""
+    if amount is None:
+        return ""
+    return "Rp " + format_decimal(round(amount), format="#,##0", locale=LOCALE)
+
+
+def format_number(value: float | int | None, digits: int = 2) -> str:
+    """A decimal with a comma: 97,5 (at most ``digits`` decimals)."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0." + "#" * digits, locale=LOCALE)
+
+
+def format_size(size: int) -> str:
+    """A file size: "12,3 KB", "1,5 MB"."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{format_number(size / factor, 1)} {unit}"
+    return f"{size} byte"

@@ -1,0 +1,78 @@
+"""The plugin contract of SOP Portal.
+
+Each hook is a bare, documented function; plugins implement them with
+``@hookimpl`` from ``portal.plugin_api``. Hooks are grouped by phase: what a plugin
+provides at start-up, what it adds to a step, and what it hears about afterwards.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from portal.plugin_api import CustomForm, OutputDocument
+    from portal.sop import SopDefinition, Step
+
+PROJECT = "portal"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- start-up: what a plugin provides -------------------------------------------------
+
+@hookspec
+def portal_sop_definitions() -> list[str | Path]:
+    """Return the paths of this plugin's SOP definition files (``sop.toml``, or one per
+    agency version). The core loads and validates them; an invalid file is reported on
+    the admin "Plugin" page with its file, step and field, and the rest keeps working."""
+
+
+@hookspec
+def portal_template_folder() -> str | Path | None:
+    """Return the plugin's template folder. Its templates are addressed as
+    ``<plugin name>/<template>`` (a prefix loader), so plugins never collide."""
+
+
+@hookspec
+def portal_static_folder() -> str | Path | None:
+    """Return the plugin's static folder, served under ``/plugin-static/<plugin name>/``."""
+
+
+@hookspec
+def portal_menu_links(user: Any) -> list[tuple[str, str]]:
+    """Return extra navigation links ``(label, url)`` for ``user`` (may be empty)."""
+
+
+# --- a step: custom forms and documents -----------------------------------------------
+
+@hookspec(firstresult=True)
+def portal_step_form(definition: "SopDefinition", step: "Step") -> "CustomForm | None":
+    """Return the custom form of ``step`` when this plugin provides it (usually keyed by
+    ``step.form``), else None. The first plugin that answers wins."""
+
+
+@hookspec(firstresult=True)
+def portal_render_document(definition: "SopDefinition", run: Any, kind: str) -> "OutputDocument | None":
+    """Render an output document of ``run`` (``kind`` names it, e.g. ``"pk"``) as HTML
+    for the PDF printer, or return None when this plugin does not make that document."""
+
+
+@hookspec
+def portal_run_documents(definition: "SopDefinition", run: Any) -> list[tuple[str, str]]:
+    """Return ``(kind, label)`` pairs of the output documents this plugin can print for
+    ``run`` (shown as "Cetak PDF" buttons on the run page)."""
+
+
+# --- afterwards: what a plugin hears -------------------------------------------------
+
+@hookspec
+def portal_step_completed(definition: "SopDefinition", run: Any, task: Any, outcome: str) -> None:
+    """Called inside the completing transaction after a task ends with ``outcome``
+    ("selesai", "setuju", "kembali", "lewati"). Raising aborts the completion."""
+
+
+@hookspec
+def portal_run_finished(definition: "SopDefinition", run: Any) -> None:
+    """Called inside the transaction that completes the last step of ``run``."""

@@ -1,0 +1,75 @@
+"""Records that are kept: the audit trail, archived documents and receipts."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models.types import UtcDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    """An append-only record of a state change: who, when, what, run, step, IP.
+
+    On PostgreSQL a trigger (see migrations) refuses UPDATE and DELETE on this table.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_nama: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("run.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    step_no: Mapped[int | None] = mapped_column()
+    detail: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ArchivedDocument(db.Model):
+    """A final document of a finished run, kept with its metadata and sha256."""
+
+    __table_args__ = (Index("ix_archive_filter", "tahun", "sop_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="dokumen")  # "dokumen" or "tanda_terima"
+    sop_id: Mapped[str] = mapped_column(String(80))
+    sop_nama: Mapped[str] = mapped_column(String(300))
+    nomor_sop: Mapped[str] = mapped_column(String(120))
+    tahun: Mapped[int] = mapped_column()
+    unit_nama: Mapped[str] = mapped_column(String(200), default="")
+    judul: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    archived_at = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class ReceiptCounter(db.Model):
+    """The last receipt number issued per year; incremented under a row lock."""
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Receipt(db.Model):
+    """A tanda terima: numbered, gap-free per year, verifiable through ``token``."""
+
+    __table_args__ = (UniqueConstraint("year", "seq", name="uq_receipt_year_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    year: Mapped[int] = mapped_column()
+    seq: Mapped[int] = mapped_column()
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"))
+    giver: Mapped[dict] = mapped_column(JSON)
+    receiver: Mapped[dict] = mapped_column(JSON)
+    documents: Mapped[list] = mapped_column(JSON)  # [{"filename", "sha256", "size"}]
+    issued_at = mapped_column(UtcDateTime(), default=utcnow)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+

@@ -1,0 +1,55 @@
+"""Per-step summary of a run: standard waktu, working time taken, on time or late."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from portal.models import Run, Task, utcnow
+
+
+@dataclass
+class StepRow:
+    """One SOP step as the run page shows it."""
+
+    step: object
+    tasks: list[Task] = field(default_factory=list)
+    attempts: int = 0
+    state: str = "belum"  # belum, berjalan, selesai, dilewati, dikembalikan, dibatalkan
+    taken: str = ""
+    late: bool | None = None
+    progress: str = ""
+
+
+def step_rows(run: Run, tasks: list[Task]) -> list[StepRow]:
+    """Rows for every step of the pinned definition, using the latest attempt of each."""
+    calendar = current_app.extensions["worktime"]
+    rows = []
+    for step in run.sop.steps:
+        own = [t for t in tasks if t.step_no == step.no]
+        row = StepRow(step=step, attempts=max((t.attempt for t in own), default=0))
+        latest = [t for t in own if t.attempt == row.attempts]
+        row.tasks = latest
+        if latest:
+            open_tasks = [t for t in latest if t.status == "terbuka"]
+            if open_tasks:
+                row.state = "berjalan"
+            elif all(t.outcome == "lewati" for t in latest):
+                row.state = "dilewati"
+            elif all(t.status == "dibatalkan" for t in latest):
+                row.state = "dibatalkan"
+            elif all(t.outcome in ("kembali", "tolak") for t in latest):
+                row.state = "dikembalikan"
+            else:
+                row.state = "selesai"
+            start = min(t.created_at for t in latest)
+            ends = [t.completed_at for t in latest if t.completed_at]
+            end = max(ends) if ends and not open_tasks else utcnow()
+            row.taken = calendar.describe_duration(calendar.working_minutes_between(start, end))
+            due = max(t.due_at for t in latest)
+            row.late = end > due if (not open_tasks or end > due) else None
+            if step.fan_out:
+                done = sum(1 for t in latest if t.status == "selesai")
+                row.progress = f"{done}/{len(latest)} unit"
+        rows.append(row)
+    return rows

@@ -1,0 +1,82 @@
+"""Jinja set-up: Indonesian filters, navigation context, HTMX fragment rendering."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, render_template, request
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+
+from portal.audit import action_label
+from portal.pdf import font_css
+from portal.formatting import format_date, format_datetime, format_number, format_rupiah, format_size
+from portal.models.org import format_nip
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def init_templating(app: Flask) -> None:
+    """Register filters, globals and the ``Vary: HX-Request`` header."""
+    app.jinja_env.filters.update(
+        tanggal=format_date, waktu=format_datetime, rupiah=format_rupiah, angka=format_number,
+        nip=format_nip, ukuran=format_size, audit_label=action_label,
+    )
+    app.jinja_env.globals.update(font_css=font_css)
+
+    @app.context_processor
+    def navigation():
+        if not current_user.is_authenticated:
+            return {}
+        from portal.tasks_query import open_task_count
+
+        registry = current_app.extensions["portal_plugins"]
+        extra = [link for links in registry.pm.hook.portal_menu_links(user=current_user) for link in (links or [])]
+        warnings = []
+        if current_user.is_admin and request.blueprint in ("admin", "admin_org"):
+            from portal.receipts import public_base_url
+
+            if public_base_url() is None:
+                warnings.append("PUBLIC_BASE_URL belum diatur: tanda terima tidak dapat diterbitkan sampai alamat "
+                                "publik portal (misalnya https://sop.dinas.go.id) diisi di pengaturan server.")
+        return {"nav_task_count": open_task_count(current_user), "plugin_links": extra, "admin_warnings": warnings}
+
+    @app.after_request
+    def vary_on_htmx(response):
+        response.headers.add("Vary", "HX-Request")
+        if request.method == "POST" and request.htmx:
+            response.headers["HX-Trigger"] = "portal:changed"  # refreshes the Tugas Saya badge
+        return response
+
+    @app.route("/plugin-static/<plugin>/<path:filename>")
+    def plugin_static(plugin: str, filename: str):
+        """A plugin's static files (from its ``portal_static_folder`` hook)."""
+        from flask import abort, send_from_directory
+
+        folder = current_app.extensions["portal_plugins"].static_folders.get(plugin)
+        if folder is None:
+            abort(404)
+        return send_from_directory(folder, filename, max_age=3600)
+
+    @app.route("/vendor/htmx.min.js")
+    def vendor_htmx():
+        """htmx from the npm package installed by the set-up (no copy in the repo)."""
+        from flask import abort, send_from_directory
+
+        folder = ROOT / "node_modules" / "htmx.org" / "dist"
+        if not (folder / "htmx.min.js").exists():
+            app.logger.error("htmx belum terpasang: jalankan 'make run' atau 'npm ci'")
+            abort(404)
+        return send_from_directory(folder, "htmx.min.js", mimetype="text/javascript", max_age=86400)
+
+
+def render_page(template_name: str, **context) -> str:
+    """Render a full page, or only the block an HTMX request targets.
+
+    A block renders alone when the request is an HTMX request whose ``HX-Target`` is
+    the block's name with dashes (block ``task_list`` answers target ``task-list``).
+    Boosted navigation also sends HX-Request, so the target decides, not the header.
+    """
+    block = (request.htmx.target or "").replace("-", "_") if request.htmx else ""
+    if block and block in current_app.jinja_env.get_or_select_template(template_name).blocks:
+        return render_block(template_name, block, **context)
+    return render_template(template_name, **context)

@@ -1,0 +1,10 @@
+"""One blueprint per area."""
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every core blueprint."""
+    from portal.views import admin, admin_org, archive, auth, help, receipts, runs, sops, tasks
+
+    for module in (auth, tasks, runs, archive, receipts, sops, admin, admin_org, help):
+        app.register_blueprint(module.bp)

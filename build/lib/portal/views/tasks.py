@@ -1,0 +1,217 @@
+"""Tugas Saya (the inbox) and the step page: take, upload, complete."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from htmx_flask import make_response as htmx_response
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal import audit, runner
+from portal.access import can_act, can_view_run
+from portal.extensions import db
+from portal.formatting import format_size
+from portal.models import Attachment, Task
+from portal.receipts import handed_over_documents, receiver_candidates
+from portal.storage import UploadRejected
+from portal.tasks_query import inbox as inbox_query
+from portal.tasks_query import PageWindow, open_task_count
+from portal.templating import render_page
+from portal.views.helpers import with_write_retry
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():
+    """The portal opens on Tugas Saya."""
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.route("/tugas")
+@login_required
+def inbox():
+    """Tugas Saya: open tasks across runs, filterable by SOP, tahun and status."""
+    sop_id = request.args.get("sop") or None
+    tahun = request.args.get("tahun", type=int)
+    status = request.args.get("status", "terbuka")
+    if status not in ("terbuka", "terlambat", "selesai"):
+        status = "terbuka"
+    page = max(request.args.get("halaman", 1, type=int), 1)
+    tasks, has_next = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status, page=page)
+    registry = current_app.extensions["portal_plugins"]
+    return render_page("tasks/inbox.html", tasks=tasks, definitions=registry.sorted_definitions(), page=page,
+                       pagination=PageWindow(page, has_next), filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
+
+
+@bp.route("/tugas/jumlah")
+@login_required
+def count():
+    """The navigation badge (HTMX refreshes it after an action)."""
+    return render_template("tasks/_count.html", nav_task_count=open_task_count(current_user))
+
+
+def _load(task_id: int) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None or not can_view_run(current_user, task.run):
+        abort(404)
+    return task
+
+
+def custom_form(task: Task):
+    """The plugin's custom form of the task's step, if any."""
+    if not task.step.form:
+        return None
+    registry = current_app.extensions["portal_plugins"]
+    return registry.pm.hook.portal_step_form(definition=task.run.sop, step=task.step)
+
+
+def summary_templates(run) -> dict[int, str]:
+    """Step number -> the plugin's summary template, for steps with a custom form."""
+    registry = current_app.extensions["portal_plugins"]
+    result = {}
+    for step in run.sop.steps:
+        if step.form:
+            form = registry.pm.hook.portal_step_form(definition=run.sop, step=step)
+            if form is not None and form.summary_template:
+                result[step.no] = form.summary_template
+    return result
+
+
+def previous_data(task: Task, run_tasks: list[Task]) -> dict:
+    """What the last completion of this step entered (to prefill after a return)."""
+    earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id]
+    return earlier[-1].form_data if earlier else {}
+
+
+@bp.route("/tugas/<int:task_id>")
+@login_required
+def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=None, upload_notice=None, catatan=None):
+    """The step page: kegiatan, kelengkapan, waktu and due, output, and the form."""
+    task = _load(task_id)
+    run = task.run
+    run_tasks = list(db.session.scalars(
+        select(Task).where(Task.run_id == run.id).order_by(Task.id)
+        .options(selectinload(Task.attachments).joinedload(Attachment.uploaded_by), joinedload(Task.completed_by))))
+    form = custom_form(task)
+    context = dict(
+        task=task, run=run, step=task.step, sop=run.sop, form=form, can_act=can_act(current_user, task),
+        actions=runner.allowed_actions(task) if task.status == "terbuka" else [],
+        errors=errors or [], form_data=form_data if form_data is not None else previous_data(task, run_tasks),
+        earlier_outputs=[t for t in run_tasks if t.status == "selesai" and t.step_no != task.step_no],
+        receivers=receiver_candidates(run, task) if task.step.handover else [],
+        handover_docs=handed_over_documents(run, task) if task.step.handover else [],
+        siblings=[t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt],
+        catatan=request.form.get("catatan", "") if catatan is None else catatan, upload_errors=upload_errors or [], upload_notice=upload_notice,
+        summaries=summary_templates(run),
+    )
+    return render_page("tasks/step.html", **context), status
+
+
+@bp.route("/tugas/<int:task_id>/ambil", methods=["POST"])
+@login_required
+def take(task_id: int):
+    """Claim the task so that only this user works on it."""
+    task = _load(task_id)
+    try:
+        with_write_retry(lambda: runner.take_task(task, current_user))
+        flash("Tugas diambil. Hanya Anda yang sekarang dapat menyelesaikannya.", "success")
+    except runner.RunnerError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.route("/tugas/<int:task_id>/unggah", methods=["POST"])
+@login_required
+def upload(task_id: int):
+    """Attach files to an open task (checked by content; refused files store nothing)."""
+    task = _load(task_id)
+    if not can_act(current_user, task):
+        abort(403)
+    files = [f for f in request.files.getlist("berkas") if f and f.filename]
+    if not files:
+        return show(task_id, upload_errors=["Pilih berkas yang akan diunggah."], status=400)
+    store = current_app.extensions["file_store"]
+    try:
+        stored = store.save_all([(f.stream, f.filename) for f in files])
+    except UploadRejected as exc:
+        return show(task_id, upload_errors=[exc.message], status=400)
+
+    def attach():
+        for item in stored:
+            db.session.add(Attachment(run_id=task.run_id, task_id=task.id, sha256=item.sha256, filename=item.filename,
+                                      mime=item.mime, size=item.size, uploaded_by_id=current_user.id))
+            audit.record("unggah", task=task, detail=f"{item.filename} ({format_size(item.size)}, sha256 {item.sha256[:12]}…)")
+
+    with_write_retry(attach)
+    notice = f"{len(stored)} berkas diunggah."
+    if request.htmx:
+        db.session.expire_all()
+        return show(task_id, upload_notice=notice)
+    flash(notice, "success")
+    return redirect(url_for("tasks.show", task_id=task_id), code=303)
+
+
+@bp.route("/tugas/<int:task_id>/selesaikan", methods=["POST"])
+@login_required
+def complete(task_id: int):
+    """Complete, approve, return or skip the step; 409 when someone else was first.
+
+    Through HTMX, refused input answers the step panel in place (HTTP 400, the URL stays
+    the step page) and success answers ``HX-Redirect`` to the run page. A repeated POST of
+    the same form (a double click) finds the step completed by this user from this very
+    version and answers as a success.
+    """
+    task = _load(task_id)
+    action = request.form.get("tindakan", "selesai")
+    form = custom_form(task)
+    form_data, errors = (None, [])
+    if form is not None and action in ("selesai", "setuju"):
+        form_data, errors = form.parse(request.form)
+        if errors:
+            return show(task_id, errors=errors, form_data=form_data, status=400)
+    try:
+        expected = int(request.form.get("versi", "0"))
+    except ValueError:
+        expected = 0
+    try:
+        with_write_retry(lambda: runner.complete_task(
+            task_id, current_user, expected_version=expected, action=action, catatan=request.form.get("catatan", ""),
+            form_data=form_data, receiver_id=request.form.get("penerima", type=int)))
+    except runner.RunnerError as exc:
+        db.session.rollback()
+        if exc.status == 409:
+            task = _load(task_id)
+            if task.completed_by_id == current_user.id and task.version == expected + 1:
+                return _completed(task, task.outcome or action)  # the second click of the same form
+            if request.htmx:
+                flash(exc.message, "error")
+                return htmx_response(redirect=url_for("tasks.show", task_id=task_id))
+            return render_template("tasks/conflict.html", message=exc.message, task=task), 409
+        if exc.status == 403:
+            abort(403, exc.message)
+        return show(task_id, errors=[exc.message], form_data=form_data, status=400)
+    return _completed(task, action)
+
+
+COMPLETED_MESSAGES = {"setuju": "Langkah disetujui.", "kembali": "Dikembalikan untuk perbaikan.",
+                      "tolak": "Ditolak dan dikembalikan.", "lewati": "Langkah dilewati.",
+                      "selesai": "Langkah diselesaikan."}
+
+
+def _completed(task: Task, action: str):
+    """Answer a completion: flash the outcome and go to the run page (HX-Redirect for HTMX, else 303)."""
+    flash(COMPLETED_MESSAGES.get(action, "Tersimpan."), "success")
+    target = url_for("runs.show", run_id=task.run_id)
+    if request.htmx:
+        return htmx_response(redirect=target)
+    return redirect(target, code=303)
+
+
+def upload_too_large(error):
+    """HTTP 413 on the upload route: the files card with the limit in MB, not a whole error page."""
+    limit = current_app.config["MAX_UPLOAD_MB"]
+    message = f"Unggahan ditolak: ukurannya melebihi batas {limit} MB. Perkecil berkasnya atau unggah satu per satu."
+    return show(request.view_args["task_id"], upload_errors=[message], status=413, catatan="")

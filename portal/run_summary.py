@@ -17,6 +17,7 @@ class StepRow:
     attempts: int = 0
     state: str = "belum"  # belum, berjalan, selesai, dilewati, dikembalikan, dibatalkan
     taken: str = ""
+    taken_minutes: int = 0
     late: bool | None = None
     progress: str = ""
 
@@ -45,7 +46,8 @@ def step_rows(run: Run, tasks: list[Task]) -> list[StepRow]:
             start = min(t.created_at for t in latest)
             ends = [t.completed_at for t in latest if t.completed_at]
             end = max(ends) if ends and not open_tasks else utcnow()
-            row.taken = calendar.describe_duration(calendar.working_minutes_between(start, end))
+            row.taken_minutes = calendar.working_minutes_between(start, end)
+            row.taken = calendar.describe_duration(row.taken_minutes)
             due = max(t.due_at for t in latest)
             row.late = end > due if (not open_tasks or end > due) else None
             if step.fan_out:

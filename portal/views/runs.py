@@ -63,7 +63,7 @@ def new(sop_id: str):
         else:
             has_fan_out = any(s.fan_out for s in definition.steps)
             if has_fan_out and not values["fan_out"]:
-                error = "Pilih paling sedikit satu unit untuk langkah fan-out."
+                error = "Pilih paling sedikit satu unit yang mengisi."
             else:
                 try:
                     run = with_write_retry(lambda: runner.start_run(

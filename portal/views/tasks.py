@@ -79,6 +79,38 @@ def summary_templates(run) -> dict[int, str]:
     return result
 
 
+def earlier_groups(task: Task, run_tasks: list[Task]) -> list[dict]:
+    """Completed work of the other steps, newest step first: the latest attempt shown, older ones folded."""
+    groups: dict[int, dict] = {}
+    for t in run_tasks:
+        if t.status != "selesai" or t.step_no == task.step_no:
+            continue
+        group = groups.setdefault(t.step_no, {"step_no": t.step_no, "attempts": {}})
+        group["attempts"].setdefault(t.attempt, []).append(t)
+    result = []
+    for group in groups.values():
+        ordered = sorted(group["attempts"].items())
+        result.append({"step_no": group["step_no"], "latest": ordered[-1][1],
+                       "older": [t for _, tasks in ordered[:-1] for t in tasks],
+                       "last_id": max(t.id for t in ordered[-1][1])})
+    return sorted(result, key=lambda g: g["last_id"], reverse=True)
+
+
+def return_notice(task: Task, run_tasks: list[Task]) -> dict | None:
+    """For a step opened again after a return: who sent it back, when, why, and the previous attempt."""
+    if task.attempt < 2:
+        return None
+    returns = [t for t in run_tasks if t.outcome in ("kembali", "tolak") and t.completed_at is not None
+               and t.step.decision == task.step_no and t.id < task.id]
+    if not returns:
+        return None
+    previous = [t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt - 1
+                and (t.unit_id == task.unit_id)]
+    between = [t for t in run_tasks if previous and t.status == "selesai" and t.id > max(p.id for p in previous)
+               and t.id < task.id and t.step_no != task.step_no]
+    return {"by": returns[-1], "previous": previous, "between": between}
+
+
 def previous_data(task: Task, run_tasks: list[Task]) -> dict:
     """What the last completion of this step entered (to prefill after a return)."""
     earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id]
@@ -99,7 +131,7 @@ def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=No
         task=task, run=run, step=task.step, sop=run.sop, form=form, can_act=can_act(current_user, task),
         actions=runner.allowed_actions(task) if task.status == "terbuka" else [],
         errors=errors or [], form_data=form_data if form_data is not None else previous_data(task, run_tasks),
-        earlier_outputs=[t for t in run_tasks if t.status == "selesai" and t.step_no != task.step_no],
+        earlier=earlier_groups(task, run_tasks), returned=return_notice(task, run_tasks),
         receivers=receiver_candidates(run, task) if task.step.handover else [],
         handover_docs=handed_over_documents(run, task) if task.step.handover else [],
         siblings=[t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt],

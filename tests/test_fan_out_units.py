@@ -32,3 +32,21 @@ def test_distinct_internal_units_accepted(app, demo, client):
     response = _start(client, demo, [str(demo["bidang1"].unit_id), str(demo["bidang2"].unit_id)])
     assert response.status_code == 303
     assert db.session.scalar(select(Run)).fan_out_units == {"units": [demo["bidang1"].unit_id, demo["bidang2"].unit_id]}
+
+
+def test_reassign_select_starts_empty_and_lists_role_holders_first(app, demo, client):
+    from tests.helpers import open_tasks, start_pk
+
+    run = start_pk(app, demo)
+    [task] = open_tasks(run.id)
+    login(client, "admin")
+    page = client.get(f"/pelaksanaan/{run.id}").get_data(as_text=True)
+    select = page.split(f'id="u-{task.id}"')[1].split("</select>")[0]
+    assert select.lstrip(' name="user_id" required>').lstrip().startswith('<option value="">- pilih -</option>')
+    fitting = select.split("<optgroup")[1]
+    assert "Memegang peran" in fitting and demo["kadis"].nama in fitting and demo["admin"].nama not in fitting
+    assert demo["biro"].nama not in select and demo["bappeda"].nama not in select
+    refused = client.post(f"/tugas/{task.id}/alihkan", data={"user_id": demo["biro"].id, "alasan": "uji"})
+    assert refused.status_code == 303
+    db.session.expire_all()
+    assert open_tasks(run.id)[0].assignee_id is None

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal import runner
 from portal.access import can_start, can_view_run, runs_visible_to
@@ -95,9 +95,22 @@ def show(run_id: int):
     receipts = list(db.session.scalars(select(Receipt).where(Receipt.run_id == run.id).order_by(Receipt.id)))
     registry = _registry()
     documents = [d for docs in registry.pm.hook.portal_run_documents(definition=run.sop, run=run) for d in (docs or [])]
-    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.nama))) if current_user.is_admin else []
+    choices = {t.id: reassign_choices(t) for t in tasks if t.status == "terbuka"} if current_user.is_admin else {}
     return render_page("runs/show.html", run=run, sop=run.sop, tasks=tasks, rows=step_rows(run, tasks),
-                       attachments=attachments, events=events, receipts=receipts, documents=documents, users=users)
+                       attachments=attachments, events=events, receipts=receipts, documents=documents,
+                       reassign=choices)
+
+
+def reassign_choices(task: Task) -> tuple[list[User], list[User]]:
+    """Who an open task may be given to: active staff (no outside guests), holders of the step's role first."""
+    from sqlalchemy.orm import selectinload
+
+    staff = list(db.session.scalars(
+        select(User).outerjoin(Unit, User.unit_id == Unit.id)
+        .where(User.active.is_(True), or_(Unit.jenis.is_(None), Unit.jenis != "eksternal"))
+        .options(selectinload(User.roles)).order_by(User.nama)))
+    fitting = [u for u in staff if u.has_role(task.role_key, task.unit_id)]
+    return fitting, [u for u in staff if u not in fitting]
 
 
 @bp.route("/pelaksanaan/<int:run_id>/batalkan", methods=["POST"])
@@ -122,6 +135,9 @@ def reassign(task_id: int):
     try:
         if new_user is None:
             raise runner.RunnerError("Pilih pengguna tujuan.")
+        fitting, others = reassign_choices(task)
+        if new_user not in fitting and new_user not in others:
+            raise runner.RunnerError("Tugas hanya dapat dialihkan ke pegawai yang aktif, bukan tamu dari pihak luar.")
         with_write_retry(lambda: runner.reassign_task(task, current_user, new_user, request.form.get("alasan", "")))
         flash(f"Tugas dialihkan ke {new_user.nama}.", "success")
     except runner.RunnerError as exc:

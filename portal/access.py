@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, false, or_, select, true
 
-from portal.models import Role, Run, Task, User
+from portal.models import Role, Run, Task, TaskStatus, User
 
 
 def role_per_unit(role_key: str) -> bool:
@@ -15,7 +15,7 @@ def role_per_unit(role_key: str) -> bool:
 
 def can_act(user: User, task: Task) -> bool:
     """True when ``user`` may take or complete ``task``."""
-    if not user.is_authenticated or task.status != "terbuka":
+    if not user.is_authenticated or task.status != TaskStatus.TERBUKA:
         return False
     if task.assignee_id is not None:
         return task.assignee_id == user.id
@@ -66,4 +66,4 @@ def task_filter_for(user: User):
         unit_cond = true() if unit_id is None else or_(Task.unit_id.is_(None), Task.unit_id == unit_id)
         grants.append(and_(Task.role_key == key, unit_cond))
     by_role = and_(Task.assignee_id.is_(None), or_(*grants)) if grants else false()
-    return and_(Task.status == "terbuka", or_(Task.assignee_id == user.id, by_role))
+    return and_(Task.status == TaskStatus.TERBUKA, or_(Task.assignee_id == user.id, by_role))

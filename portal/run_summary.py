@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from portal.models import Run, Task, utcnow
+from portal.models import Outcome, Run, Task, TaskStatus, utcnow
 
 
 @dataclass
@@ -32,14 +32,14 @@ def step_rows(run: Run, tasks: list[Task]) -> list[StepRow]:
         latest = [t for t in own if t.attempt == row.attempts]
         row.tasks = latest
         if latest:
-            open_tasks = [t for t in latest if t.status == "terbuka"]
+            open_tasks = [t for t in latest if t.status == TaskStatus.TERBUKA]
             if open_tasks:
                 row.state = "berjalan"
-            elif all(t.outcome == "lewati" for t in latest):
+            elif all(t.outcome == Outcome.LEWATI for t in latest):
                 row.state = "dilewati"
-            elif all(t.status == "dibatalkan" for t in latest):
+            elif all(t.status == TaskStatus.DIBATALKAN for t in latest):
                 row.state = "dibatalkan"
-            elif all(t.outcome in ("kembali", "tolak") for t in latest):
+            elif all(t.outcome in (Outcome.KEMBALI, Outcome.TOLAK) for t in latest):
                 row.state = "dikembalikan"
             else:
                 row.state = "selesai"
@@ -51,7 +51,7 @@ def step_rows(run: Run, tasks: list[Task]) -> list[StepRow]:
             due = max(t.due_at for t in latest)
             row.late = end > due if (not open_tasks or end > due) else None
             if step.fan_out:
-                done = sum(1 for t in latest if t.status == "selesai")
+                done = sum(1 for t in latest if t.status == TaskStatus.SELESAI)
                 row.progress = f"{done}/{len(latest)} unit"
         rows.append(row)
     return rows

@@ -11,7 +11,7 @@ from portal import runner
 from portal.access import can_start, can_view_run, runs_visible_to
 from portal.downloads import send_generated, send_stored_file
 from portal.extensions import db
-from portal.models import Attachment, AuditEvent, Receipt, Run, Task, Unit, User
+from portal.models import Attachment, AuditEvent, Receipt, Run, Task, TaskStatus, Unit, User
 from portal.run_summary import step_rows
 from portal.templating import render_page
 from portal.views.helpers import admin_required, with_write_retry
@@ -95,7 +95,7 @@ def show(run_id: int):
     receipts = list(db.session.scalars(select(Receipt).where(Receipt.run_id == run.id).order_by(Receipt.id)))
     registry = _registry()
     documents = [d for docs in registry.pm.hook.portal_run_documents(definition=run.sop, run=run) for d in (docs or [])]
-    choices = {t.id: reassign_choices(t) for t in tasks if t.status == "terbuka"} if current_user.is_admin else {}
+    choices = {t.id: reassign_choices(t) for t in tasks if t.status == TaskStatus.TERBUKA} if current_user.is_admin else {}
     return render_page("runs/show.html", run=run, sop=run.sop, tasks=tasks, rows=step_rows(run, tasks),
                        attachments=attachments, events=events, receipts=receipts, documents=documents,
                        reassign=choices)

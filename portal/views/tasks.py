@@ -11,7 +11,7 @@ from portal import audit, runner
 from portal.access import can_act, can_view_run
 from portal.extensions import db
 from portal.formatting import format_size
-from portal.models import Attachment, Task
+from portal.models import Attachment, Outcome, Task, TaskStatus
 from portal.receipts import handed_over_documents, receiver_candidates
 from portal.storage import UploadRejected
 from portal.tasks_query import inbox as inbox_query
@@ -83,7 +83,7 @@ def earlier_groups(task: Task, run_tasks: list[Task]) -> list[dict]:
     """Completed work of the other steps, newest step first: the latest attempt shown, older ones folded."""
     groups: dict[int, dict] = {}
     for t in run_tasks:
-        if t.status != "selesai" or t.step_no == task.step_no:
+        if t.status != TaskStatus.SELESAI or t.step_no == task.step_no:
             continue
         group = groups.setdefault(t.step_no, {"step_no": t.step_no, "attempts": {}})
         group["attempts"].setdefault(t.attempt, []).append(t)
@@ -100,13 +100,13 @@ def return_notice(task: Task, run_tasks: list[Task]) -> dict | None:
     """For a step opened again after a return: who sent it back, when, why, and the previous attempt."""
     if task.attempt < 2:
         return None
-    returns = [t for t in run_tasks if t.outcome in ("kembali", "tolak") and t.completed_at is not None
+    returns = [t for t in run_tasks if t.outcome in (Outcome.KEMBALI, Outcome.TOLAK) and t.completed_at is not None
                and t.step.decision == task.step_no and t.id < task.id]
     if not returns:
         return None
     previous = [t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt - 1
                 and (t.unit_id == task.unit_id)]
-    between = [t for t in run_tasks if previous and t.status == "selesai" and t.id > max(p.id for p in previous)
+    between = [t for t in run_tasks if previous and t.status == TaskStatus.SELESAI and t.id > max(p.id for p in previous)
                and t.id < task.id and t.step_no != task.step_no]
     return {"by": returns[-1], "previous": previous, "between": between}
 
@@ -129,7 +129,7 @@ def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=No
     form = custom_form(task)
     context = dict(
         task=task, run=run, step=task.step, sop=run.sop, form=form, can_act=can_act(current_user, task),
-        actions=runner.allowed_actions(task) if task.status == "terbuka" else [],
+        actions=runner.allowed_actions(task) if task.status == TaskStatus.TERBUKA else [],
         errors=errors or [], form_data=form_data if form_data is not None else previous_data(task, run_tasks),
         earlier=earlier_groups(task, run_tasks), returned=return_notice(task, run_tasks),
         receivers=receiver_candidates(run, task) if task.step.handover else [],

@@ -201,10 +201,10 @@ def test_login_renews_the_csrf_secret(backend, app, demo):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
     page = send(client, app, "GET", "/masuk").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     login = send(client, app, "POST", "/masuk", data={"username": "kadis", "password": "sakip2026", "csrf_token": token})
     assert login.status_code == 302
     assert send(client, app, "POST", "/keluar", data={"csrf_token": token}).status_code == 400  # pre-login token void
     page = send(client, app, "GET", "/tugas").get_data(as_text=True)
-    fresh = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    fresh = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     assert send(client, app, "POST", "/keluar", data={"csrf_token": fresh}).status_code == 302

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 
 from portal import audit
 from portal.extensions import db
+from portal.forms import LoginForm, first_error
 from portal.models import User, utcnow
 from portal.views.helpers import back
 
@@ -32,11 +33,10 @@ def login():
     """The login form; failures are counted and lock the account for a while."""
     if current_user.is_authenticated:
         return redirect(url_for("tasks.inbox"))
+    form = LoginForm()
     error = None
-    username = ""
-    if request.method == "POST":
-        username = request.form.get("username", "").strip()
-        user = authenticate(username, request.form.get("password", ""))
+    if form.validate_on_submit():
+        user = authenticate(form.username.data.strip(), form.password.data)
         if user is not None:
             session.clear()  # a fresh session (and CSRF secret) for the new identity
             login_user(user)
@@ -44,7 +44,9 @@ def login():
             db.session.commit()
             return back("tasks.inbox")
         error = generic_error()
-    return render_template("auth/login.html", error=error, username=username), (401 if error else 200)
+    elif request.method == "POST":
+        error = first_error(form) or generic_error()
+    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
 
 
 def authenticate(username: str, password: str) -> User | None:

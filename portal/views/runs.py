@@ -11,6 +11,7 @@ from portal import runner
 from portal.access import can_start, can_view_run, runs_visible_to
 from portal.downloads import send_generated, send_stored_file
 from portal.extensions import db
+from portal.forms import CancelForm, ReassignForm, StartRunForm, first_error
 from portal.models import Attachment, AuditEvent, Receipt, Run, Task, TaskStatus, Unit, User
 from portal.run_summary import step_rows
 from portal.templating import render_page
@@ -47,34 +48,36 @@ def new(sop_id: str):
         abort(404)
     if not can_start(current_user, definition):
         abort(403, f"Hanya pemegang peran {definition.lane_label(definition.steps[0].actor)} yang dapat memulai SOP ini.")
-    units = list(db.session.scalars(select(Unit).order_by(Unit.jenis, Unit.nama)))
-    internal = [u for u in units if u.jenis != "eksternal"]
-    values = {"judul": "", "tahun": datetime.now().year, "unit_id": current_user.unit_id,
-              "fan_out": [u.id for u in internal]}
+    internal = list(db.session.scalars(select(Unit).where(Unit.jenis != "eksternal").order_by(Unit.jenis, Unit.nama)))
+    fan_steps = [s for s in definition.steps if s.fan_out]
+    form = StartRunForm()
+    form.unit_id.choices = [(u.id, u.nama) for u in internal]
+    form.fan_out.choices = [(u.id, u.nama) for u in internal]
+    if fan_steps:
+        form.fan_out.label.text = "Unit yang mengisi: " + "; ".join(f"“{s.kegiatan}”" for s in fan_steps)
+    if request.method == "GET":
+        form.tahun.data = datetime.now().year
+        form.unit_id.data = current_user.unit_id
+        form.fan_out.data = [u.id for u in internal]
     error = None
-    if request.method == "POST":
-        values = {"judul": request.form.get("judul", ""), "tahun": request.form.get("tahun", ""),
-                  "unit_id": request.form.get("unit_id", type=int),
-                  "fan_out": [int(v) for v in request.form.getlist("fan_out") if v.isdigit()]}
-        try:
-            tahun = int(values["tahun"])
-        except ValueError:
-            error = "Tahun harus berupa angka, misalnya 2026."
+    if form.validate_on_submit():
+        if fan_steps and not form.fan_out.data:
+            error = "Pilih paling sedikit satu unit yang mengisi."
+            form.fan_out.errors = [error]
         else:
-            has_fan_out = any(s.fan_out for s in definition.steps)
-            if has_fan_out and not values["fan_out"]:
-                error = "Pilih paling sedikit satu unit yang mengisi."
-            else:
-                try:
-                    run = with_write_retry(lambda: runner.start_run(
-                        definition, current_user, judul=values["judul"], tahun=tahun, unit_id=values["unit_id"],
-                        fan_out_units=values["fan_out"] or None))
-                    flash("Pelaksanaan SOP dimulai.", "success")
-                    return redirect(url_for("runs.show", run_id=run.id), code=303)
-                except runner.RunnerError as exc:
-                    db.session.rollback()
-                    error = exc.message
-    return render_template("runs/new.html", sop=definition, units=internal, values=values, error=error), (400 if error else 200)
+            try:
+                run = with_write_retry(lambda: runner.start_run(
+                    definition, current_user, judul=form.judul.data, tahun=form.tahun.data,
+                    unit_id=form.unit_id.data or None, fan_out_units=(form.fan_out.data or None) if fan_steps else None))
+                flash("Pelaksanaan SOP dimulai.", "success")
+                return redirect(url_for("runs.show", run_id=run.id), code=303)
+            except runner.RunnerError as exc:
+                db.session.rollback()
+                error = exc.message
+    elif request.method == "POST":
+        error = first_error(form)
+    return render_template("runs/new.html", sop=definition, form=form, has_fan_out=bool(fan_steps),
+                           error=error), (400 if error else 200)
 
 
 def _load(run_id: int) -> Run:
@@ -98,7 +101,21 @@ def show(run_id: int):
     choices = {t.id: reassign_choices(t) for t in tasks if t.status == TaskStatus.TERBUKA} if current_user.is_admin else {}
     return render_page("runs/show.html", run=run, sop=run.sop, tasks=tasks, rows=step_rows(run, tasks),
                        attachments=attachments, events=events, receipts=receipts, documents=documents,
-                       reassign=choices)
+                       reassign=choices, reassign_forms={t: _reassign_form(t, choices[t]) for t in choices},
+                       cancel_form=CancelForm(formdata=None))
+
+
+def _reassign_form(task_id: int, choices: tuple[list[User], list[User]]) -> ReassignForm:
+    """The reassign form of one open task: "- pilih -", then the step's role holders, then other staff."""
+    fitting, others = choices
+    form = ReassignForm(formdata=None)
+    groups = {}
+    if fitting:
+        groups["Memegang peran langkah ini"] = [(u.id, f"{u.nama} — {u.jabatan}") for u in fitting]
+    if others:
+        groups["Pengguna lain"] = [(u.id, f"{u.nama} — {u.jabatan}") for u in others]
+    form.user_id.choices = groups
+    return form
 
 
 def reassign_choices(task: Task) -> tuple[list[User], list[User]]:
@@ -118,8 +135,11 @@ def reassign_choices(task: Task) -> tuple[list[User], list[User]]:
 def cancel(run_id: int):
     """Admin: cancel the run with a reason."""
     run = _load(run_id)
+    form = CancelForm()
     try:
-        with_write_retry(lambda: runner.cancel_run(run, current_user, request.form.get("alasan", "")))
+        if not form.validate():
+            raise runner.RunnerError(first_error(form))
+        with_write_retry(lambda: runner.cancel_run(run, current_user, form.alasan.data))
         flash("Pelaksanaan dibatalkan.", "success")
     except runner.RunnerError as exc:
         flash(exc.message, "error")
@@ -131,14 +151,17 @@ def cancel(run_id: int):
 def reassign(task_id: int):
     """Admin: reassign an open task to a person, with a reason."""
     task = db.session.get(Task, task_id) or abort(404)
-    new_user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    form = ReassignForm()
     try:
+        if not form.validate():
+            raise runner.RunnerError(first_error(form))
+        new_user = db.session.get(User, form.user_id.data or 0)
         if new_user is None:
             raise runner.RunnerError("Pilih pengguna tujuan.")
         fitting, others = reassign_choices(task)
         if new_user not in fitting and new_user not in others:
             raise runner.RunnerError("Tugas hanya dapat dialihkan ke pegawai yang aktif, bukan tamu dari pihak luar.")
-        with_write_retry(lambda: runner.reassign_task(task, current_user, new_user, request.form.get("alasan", "")))
+        with_write_retry(lambda: runner.reassign_task(task, current_user, new_user, form.alasan.data))
         flash(f"Tugas dialihkan ke {new_user.nama}.", "success")
     except runner.RunnerError as exc:
         db.session.rollback()

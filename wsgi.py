@@ -1,11 +1,2 @@
-"""WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi ...``."""
-import gc
-
-from portal import create_app
-
-app = create_app()
-
-# The app's long-lived objects (routes, templates, plugins) never become garbage: moving them
-# out of the collector's sight keeps full collections short (see bench/: p95 latency).
-gc.collect()
-gc.freeze()
+"""WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi ...`` (see portal/wsgi.py)."""
+from portal.wsgi import app  # noqa: F401

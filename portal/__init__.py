@@ -1,14 +1,16 @@
 """SOP Portal: the core application factory."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import load_config
+from portal.resources import resource_dir
 from portal.extensions import csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, plugins, blueprints, CLI."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "portal" / "static"),
-                instance_path=str(ROOT / "instance"), instance_relative_config=True)
+    app = Flask(__name__, template_folder=str(resource_dir("templates")), static_folder=str(ROOT / "portal" / "static"),
+                instance_path=os.environ.get("PORTAL_INSTANCE", str(ROOT / "instance")), instance_relative_config=True)
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)
@@ -26,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     from portal.archive_search import include_in_schema_compare
 
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_name=include_in_schema_compare)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), include_name=include_in_schema_compare)
     csrf.init_app(app)
     htmx.init_app(app)
     _init_login(app)
@@ -54,10 +56,16 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        """The user of a session identity ``"<id>:<generation>"``; None when that session was ended."""
         from sqlalchemy.orm import selectinload
 
-        user = db.session.get(User, int(user_id), options=[selectinload(User.roles)])
-        return user if user and user.active else None
+        ident, _, generation = str(user_id).partition(":")
+        if not ident.isdigit() or not generation.isdigit():
+            return None
+        user = db.session.get(User, int(ident), options=[selectinload(User.roles)])
+        if user is None or not user.active or (user.session_gen or 0) != int(generation):
+            return None
+        return user
 
 
 def _init_services(app: Flask) -> None:
@@ -65,7 +73,12 @@ def _init_services(app: Flask) -> None:
     from portal.worktime import WorkCalendar
 
     app.extensions["worktime"] = WorkCalendar.from_config(app.config)
-    app.extensions["file_store"] = FileStore(app.config["UPLOAD_DIR"], max_bytes=app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+    store = FileStore(app.config["UPLOAD_DIR"], max_bytes=app.config["MAX_UPLOAD_MB"] * 1024 * 1024,
+                      max_unpacked_bytes=app.config["MAX_UNPACKED_MB"] * 1024 * 1024)
+    removed = store.remove_stale_parts(older_than_seconds=3600)
+    if removed:
+        app.logger.warning("%d berkas unggahan sementara (.part) yang tertinggal dihapus.", removed)
+    app.extensions["file_store"] = store
 
 
 def _init_plugins(app: Flask) -> None:
@@ -74,7 +87,7 @@ def _init_plugins(app: Flask) -> None:
     registry = load_plugins(app.config["PORTAL_PLUGINS_DIR"], builtin=app.config.get("BUILTIN_PLUGINS", True))
     app.extensions["portal_plugins"] = registry
     prefixed = {name: FileSystemLoader(folder) for name, folder in registry.template_folders.items()}
-    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(ROOT / "templates")), PrefixLoader(prefixed)])
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(resource_dir("templates"))), PrefixLoader(prefixed)])
     for problem in registry.problems:
         app.logger.warning("Plugin %s bermasalah (%s): %s", problem.plugin, problem.file, problem.reason)
 
@@ -87,6 +100,10 @@ def _init_errors(app: Flask) -> None:
     }
     for code, message in messages.items():
         def handler(error, code=code, message=message):
+            if code == 413 and request.endpoint == "tasks.upload":
+                from portal.views.tasks import upload_too_large
+
+                return upload_too_large(error)
             description = getattr(error, "description", None)
             text = description if isinstance(description, str) and not description.startswith(("The ", "You ")) else message
             return render_template("error.html", code=code, message=text), code

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, false, or_, select, true
 
-from portal.models import Role, Run, Task, User
+from portal.models import Role, Run, Task, TaskStatus, User
 
 
 def role_per_unit(role_key: str) -> bool:
@@ -15,7 +15,7 @@ def role_per_unit(role_key: str) -> bool:
 
 def can_act(user: User, task: Task) -> bool:
     """True when ``user`` may take or complete ``task``."""
-    if not user.is_authenticated or task.status != "terbuka":
+    if not user.is_authenticated or task.status != TaskStatus.TERBUKA:
         return False
     if task.assignee_id is not None:
         return task.assignee_id == user.id
@@ -27,14 +27,36 @@ def can_start(user: User, definition) -> bool:
     return user.is_authenticated and user.has_role(definition.steps[0].actor)
 
 
-def can_view_run(user: User, run: Run) -> bool:
-    """Admins, the starter, and holders of any pelaksana role of the run's SOP may see it."""
-    if not user.is_authenticated:
+def lane_sop_ids(user: User) -> list[str]:
+    """Ids of the loaded SOPs in which ``user`` holds a pelaksana role."""
+    from flask import current_app
+
+    keys = {ur.role.key for ur in user.roles}
+    registry = current_app.extensions["portal_plugins"]
+    return sorted(d.id for d in registry.sorted_definitions() if keys & {key for key, _ in d.pelaksana})
+
+
+def runs_visible_to(user: User):
+    """SQL condition on ``Run`` selecting the runs ``user`` may see: the one rule for pages and downloads.
+
+    Admins see every run; others the runs they started and the runs of SOPs in which they
+    hold a pelaksana role. Lists (runs, archive) filter with it and ``can_view_run`` asks it,
+    so a list never shows what a download would refuse.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return false()
+    if user.is_admin:
+        return true()
+    return or_(Run.started_by_id == user.id, Run.sop_id.in_(lane_sop_ids(user)))
+
+
+def can_view_run(user: User, run: Run | None) -> bool:
+    """True when ``user`` may see ``run`` (and its files, receipts and archived documents)."""
+    from portal.extensions import db
+
+    if run is None or not getattr(user, "is_authenticated", False):
         return False
-    if user.is_admin or run.started_by_id == user.id:
-        return True
-    lanes = {key for key, _ in run.sop.pelaksana}
-    return any(ur.role.key in lanes for ur in user.roles)
+    return db.session.scalar(select(Run.id).where(Run.id == run.id, runs_visible_to(user))) is not None
 
 
 def task_filter_for(user: User):
@@ -44,4 +66,4 @@ def task_filter_for(user: User):
         unit_cond = true() if unit_id is None else or_(Task.unit_id.is_(None), Task.unit_id == unit_id)
         grants.append(and_(Task.role_key == key, unit_cond))
     by_role = and_(Task.assignee_id.is_(None), or_(*grants)) if grants else false()
-    return and_(Task.status == "terbuka", or_(Task.assignee_id == user.id, by_role))
+    return and_(Task.status == TaskStatus.TERBUKA, or_(Task.assignee_id == user.id, by_role))

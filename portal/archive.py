@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.sql.elements import True_
 
 from portal import archive_search, audit
 from portal.extensions import db
@@ -40,13 +41,16 @@ def archive_run(run: Run, *, now: datetime) -> list[ArchivedDocument]:
     return documents
 
 
-def search_archive(q: str = "", tahun: int | None = None, sop_id: str | None = None, page: int = 1,
-                   per_page: int = 20) -> tuple[list[ArchivedDocument], int, bool]:
-    """Search archived documents by text over judul, SOP, unit and file name (parts of words match).
+def search_archive(user, q: str = "", tahun: int | None = None, sop_id: str | None = None, page: int = 1,
+                   per_page: int = 20) -> archive_search.SearchPage:
+    """The archived documents ``user`` may open (same rule as the download), searched by text over
+    judul, SOP, unit and file name (parts of words match), filtered by tahun and SOP, newest first."""
+    from portal.access import runs_visible_to
 
-    Returns (items, total, capped): the total stops at ``archive_search.COUNT_CAP``.
-    """
     filters = []
+    visible = runs_visible_to(user)
+    if not isinstance(visible, True_):  # admins: no filter at all
+        filters.append(ArchivedDocument.run_id.in_(select(Run.id).where(visible)))
     if tahun:
         filters.append(ArchivedDocument.tahun == tahun)
     if sop_id:

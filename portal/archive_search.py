@@ -15,6 +15,8 @@ tells the schema comparison to leave FTS5's own tables alone.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import column, func, select, table, text
 
 from portal.extensions import db
@@ -74,10 +76,44 @@ def _capped_count(ids) -> int:
     return db.session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery()))
 
 
-def search(q: str, filters: list, page: int, per_page: int) -> tuple[list[ArchivedDocument], int, bool]:
+@dataclass
+class SearchPage:
+    """One page of results, shaped like Flask-SQLAlchemy's Pagination for the pager macro.
+
+    ``total`` stops at ``COUNT_CAP``; ``capped`` says that there are more, and then ``pages`` is
+    None (not counted) and a next page is offered while pages come back full.
+    """
+
+    items: list
+    total: int
+    capped: bool
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int | None:
+        return None if self.capped else max((self.total + self.per_page - 1) // self.per_page, 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return len(self.items) == self.per_page if self.capped else self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def search(q: str, filters: list, page: int, per_page: int) -> SearchPage:
     """One page of archived documents matching ``q`` and ``filters``, newest first.
 
-    Returns (items, total, capped): ``total`` stops at ``COUNT_CAP`` and ``capped`` says so.
     Few text matches: their ids are taken from the text index once (a materialised CTE) and
     the filters and the order apply to just those. Many: the count streams the text index
     with the filters until the cap, and the page walks the rows in ``archived_at`` order (per
@@ -98,5 +134,6 @@ def search(q: str, filters: list, page: int, per_page: int) -> tuple[list[Archiv
             total = _capped_count(text_matches(q).where(*filters))
         else:
             total = _capped_count(query.with_only_columns(ArchivedDocument.id))
-    items = db.session.scalars(query.order_by(*newest).limit(per_page).offset((max(page, 1) - 1) * per_page))
-    return list(items), min(total, COUNT_CAP), total > COUNT_CAP
+    page = max(page, 1)
+    items = db.session.scalars(query.order_by(*newest).limit(per_page).offset((page - 1) * per_page))
+    return SearchPage(list(items), min(total, COUNT_CAP), total > COUNT_CAP, page, per_page)

@@ -69,7 +69,10 @@ def demo_load(no_runs):
     """Load the demo organisation and runs (idempotent)."""
     from portal.demo import load_demo
 
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        base = current_app.config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
+        click.echo(f"PUBLIC_BASE_URL belum diatur: tanda terima demo memakai {base}.", err=True)
     with current_app.test_request_context(base_url=base):
         result = load_demo(with_runs=not no_runs)
     click.echo("Data demo: {units} unit, {roles} peran, {users} pengguna, {runs} pelaksanaan "

@@ -27,6 +27,7 @@ def load_config(instance_path: str) -> dict:
         "PORTAL_PLUGINS_DIR": os.environ.get("PORTAL_PLUGINS_DIR", str(instance / "plugins")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
         "MAX_UPLOAD_MB": int(os.environ.get("MAX_UPLOAD_MB", "20")),
+        "MAX_UNPACKED_MB": int(os.environ.get("MAX_UNPACKED_MB", "200")),
         "TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Asia/Jakarta"),
         "WORK_HOURS": os.environ.get("WORK_HOURS", "07:30-16:00"),
         "CUTI_BERSAMA": os.environ.get("CUTI_BERSAMA", ""),
@@ -41,4 +42,6 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
         "WTF_CSRF_TIME_LIMIT": None,
         "ARCHIVE_PAGE_SIZE": 20,
+        "RUNS_PAGE_SIZE": 25,
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip(),
     }

@@ -61,9 +61,9 @@ USERS = [
      [("tim_urusan", "bidang_pengendalian"), ("bidang", "bidang_pengendalian")], False),
     ("bidang3", "Rahmat Hidayat, S.Sos.", "198409112009011011", "Kepala Bidang Pelayanan", "bidang_pelayanan",
      [("tim_urusan", "bidang_pelayanan"), ("bidang", "bidang_pelayanan"), ("staf", "bidang_pelayanan")], False),
-    ("biro", "Tamu Biro Organisasi (Fajar Nugraha)", "198005052006041012", "Analis Kelembagaan, Biro Organisasi",
+    ("biro", "Fajar Nugraha, S.Sos.", "198005052006041012", "Analis Kelembagaan, Biro Organisasi",
      "biro_organisasi", [("biro_organisasi", None)], False),
-    ("bappeda", "Tamu Bappeda (Nia Kurniasih)", "198611112011012013", "Perencana, Bappeda", "bappeda", [("bappeda", None)], False),
+    ("bappeda", "Nia Kurniasih, S.E.", "198611112011012013", "Perencana, Bappeda", "bappeda", [("bappeda", None)], False),
 ]
 
 

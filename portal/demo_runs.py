@@ -75,6 +75,23 @@ def workday_morning(days_back: int) -> datetime:
     return datetime.combine(day, time(8, 0), tzinfo=calendar.tz).astimezone(timezone.utc)
 
 
+def just_started(now: datetime, minutes: int = 10) -> datetime:
+    """A start ``minutes`` working minutes before ``now`` (or before the last closing time when ``now``
+    is outside working hours), so the demo's "just started" run is never already late."""
+    calendar = current_app.extensions["worktime"]
+    local = calendar.to_local(now).replace(tzinfo=None)
+    day = local.date()
+    if calendar.is_working_day(day) and local.time() >= calendar.day_start:
+        end = min(local, datetime.combine(day, calendar.day_end))
+    else:
+        day -= timedelta(days=1)
+        while not calendar.is_working_day(day):
+            day -= timedelta(days=1)
+        end = datetime.combine(day, calendar.day_end)
+    start = max(end - timedelta(minutes=minutes), datetime.combine(end.date(), calendar.day_start))
+    return start.replace(tzinfo=calendar.tz).astimezone(timezone.utc)
+
+
 def create_demo_runs(users: dict[str, User], units: dict[str, Unit]) -> int:
     """Create the demo runs that do not exist yet; returns how many were created."""
     registry = current_app.extensions["portal_plugins"]
@@ -84,7 +101,6 @@ def create_demo_runs(users: dict[str, User], units: dict[str, Unit]) -> int:
     existing = set(db.session.scalars(select(Run.judul)))
     created = 0
     kadis, sekretariat = users["kadis"], units["sekretariat"].id
-    now = workday_morning(0)
 
     def start(judul: str, tahun: int, started: datetime) -> Run | None:
         nonlocal created
@@ -121,7 +137,7 @@ def create_demo_runs(users: dict[str, User], units: dict[str, Unit]) -> int:
         step_once(run, t)
         step_once(run, after(t, 290))
         db.session.commit()
-    run = start("PK Tahun 2027 Jabatan Fungsional", 2027, min(utcnow(), now + timedelta(minutes=30)))
+    run = start("PK Tahun 2027 Jabatan Fungsional", 2027, just_started(utcnow()))
     if run:
         db.session.commit()
     return created

@@ -6,18 +6,18 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal
 
 LOCALE = "id_ID"
-ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
 def agency_zone() -> ZoneInfo:
-    """The agency's time zone from the app config (WIB by default)."""
+    """The agency's time zone: the working-time calendar's (one zone table, in portal.worktime)."""
     from flask import current_app, has_app_context
 
-    name = current_app.config.get("TIMEZONE", "Asia/Jakarta") if has_app_context() else "Asia/Jakarta"
-    return ZoneInfo({"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}.get(name, name))
+    calendar = current_app.extensions.get("worktime") if has_app_context() else None
+    return calendar.tz if calendar is not None else ZoneInfo("Asia/Jakarta")
 
 
 def local(dt: datetime) -> datetime:
@@ -44,12 +44,12 @@ def _date_text(value: date) -> str:
 
 
 def format_datetime(value: datetime | None) -> str:
-    """"21 November 2026 14.05 WIB" in the agency's zone."""
+    """"21 November 2026 14.05 WIB" in the agency's zone (Babel names the zone: WIB, WITA, WIT)."""
     if value is None:
         return ""
-    moment = local(value)
-    zone = ZONE_ABBREVIATIONS.get(str(moment.tzinfo), moment.tzname() or "")
-    return f"{format_date(moment.date())} {moment:%H.%M} {zone}".strip()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return _babel_datetime(value, "d MMMM y HH.mm zzz", tzinfo=agency_zone(), locale=LOCALE)
 
 
 def format_rupiah(amount: float | int | None) -> str:
@@ -71,4 +71,4 @@ def format_size(size: int) -> str:
     for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
         if size >= factor:
             return f"{format_number(size / factor, 1)} {unit}"
-    return f"{size} bita"
+    return f"{size} byte"

@@ -63,10 +63,26 @@ def receiver_candidates(run: Run, task: Task) -> list[User]:
     return list(db.session.scalars(query).unique())
 
 
+MISSING_BASE_URL = ("Tanda terima belum dapat diterbitkan: alamat publik portal (PUBLIC_BASE_URL) belum diatur. "
+                    "Hubungi admin.")
+
+
+def public_base_url() -> str | None:
+    """The configured public address of the portal (``PUBLIC_BASE_URL``), never the request's Host header."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip()
+    return base.rstrip("/") if base.startswith(("http://", "https://")) else None
+
+
 def issue_receipt(run: Run, task: Task, giver: User, *, receiver_id: int | None, now: datetime) -> Receipt:
-    """Issue the numbered receipt of a hand-over task and store its PDF (same transaction)."""
+    """Issue the numbered receipt of a hand-over task and store its PDF (same transaction).
+
+    Refused while ``PUBLIC_BASE_URL`` is unset: the QR link is hashed and archived with the
+    receipt, so it must not depend on whatever host the request came in on.
+    """
     from portal.runner import RunnerError
 
+    if public_base_url() is None:
+        raise RunnerError(MISSING_BASE_URL)
     receiver = db.session.get(User, receiver_id) if receiver_id else None
     if receiver is None or receiver not in receiver_candidates(run, task):
         raise RunnerError("Pilih penerima dokumen dari daftar.")
@@ -95,10 +111,11 @@ def receipt_filename(receipt: Receipt) -> str:
 
 
 def verification_url(receipt: Receipt) -> str:
-    """The public verification page the QR code points to."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("receipts.verify", token=receipt.token)
-    return base.rstrip("/") + path if base else url_for("receipts.verify", token=receipt.token, _external=True)
+    """The public verification page the QR code points to (on ``PUBLIC_BASE_URL``)."""
+    base = public_base_url()
+    if base is None:
+        raise RuntimeError("PUBLIC_BASE_URL is not set")
+    return base + url_for("receipts.verify", token=receipt.token)
 
 
 def receipt_pdf(receipt: Receipt, run: Run) -> bytes:

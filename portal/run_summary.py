@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from portal.models import Run, Task, utcnow
+from portal.models import Outcome, Run, Task, TaskStatus, utcnow
 
 
 @dataclass
@@ -17,6 +17,7 @@ class StepRow:
     attempts: int = 0
     state: str = "belum"  # belum, berjalan, selesai, dilewati, dikembalikan, dibatalkan
     taken: str = ""
+    taken_minutes: int = 0
     late: bool | None = None
     progress: str = ""
 
@@ -31,25 +32,26 @@ def step_rows(run: Run, tasks: list[Task]) -> list[StepRow]:
         latest = [t for t in own if t.attempt == row.attempts]
         row.tasks = latest
         if latest:
-            open_tasks = [t for t in latest if t.status == "terbuka"]
+            open_tasks = [t for t in latest if t.status == TaskStatus.TERBUKA]
             if open_tasks:
                 row.state = "berjalan"
-            elif all(t.outcome == "lewati" for t in latest):
+            elif all(t.outcome == Outcome.LEWATI for t in latest):
                 row.state = "dilewati"
-            elif all(t.status == "dibatalkan" for t in latest):
+            elif all(t.status == TaskStatus.DIBATALKAN for t in latest):
                 row.state = "dibatalkan"
-            elif all(t.outcome in ("kembali", "tolak") for t in latest):
+            elif all(t.outcome in (Outcome.KEMBALI, Outcome.TOLAK) for t in latest):
                 row.state = "dikembalikan"
             else:
                 row.state = "selesai"
             start = min(t.created_at for t in latest)
             ends = [t.completed_at for t in latest if t.completed_at]
             end = max(ends) if ends and not open_tasks else utcnow()
-            row.taken = calendar.describe_duration(calendar.working_minutes_between(start, end))
+            row.taken_minutes = calendar.working_minutes_between(start, end)
+            row.taken = calendar.describe_duration(row.taken_minutes)
             due = max(t.due_at for t in latest)
             row.late = end > due if (not open_tasks or end > due) else None
             if step.fan_out:
-                done = sum(1 for t in latest if t.status == "selesai")
+                done = sum(1 for t in latest if t.status == TaskStatus.SELESAI)
                 row.progress = f"{done}/{len(latest)} unit"
         rows.append(row)
     return rows

@@ -65,9 +65,10 @@ def start_run(definition: SopDefinition, user: User, *, judul: str, tahun: int, 
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
         raise RunnerError("Unit tidak dikenal.")
     units = fan_out_units if fan_out_units else default_fan_out_units()
-    known = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(units))))
-    if set(units) - known:
-        raise RunnerError("Ada unit fan-out yang tidak dikenal.")
+    if len(set(units)) != len(units):
+        raise RunnerError("Setiap unit hanya boleh dipilih sekali.")
+    if set(units) - set(default_fan_out_units()):
+        raise RunnerError("Hanya unit internal yang dapat mengisi langkah ini.")
     snapshot = definition.to_dict()
     run = Run(
         sop_id=definition.id, sop_kode=definition.kode, sop_versi=definition.versi, sop_nomor=definition.nomor,

@@ -11,6 +11,7 @@ import io
 import os
 import re
 import tempfile
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import filetype
+
+from portal.formatting import format_size
+from portal.upload_checks import pdf_active_content, zip_unpacked_size
 
 _MIMES = {
     "pdf": "application/pdf",
@@ -55,6 +59,17 @@ class UploadRejected(ValueError):
         super().__init__(message)
         self.message = message
         self.reason = reason
+
+
+@dataclass
+class _Staged:
+    """A validated upload waiting in its temporary ``.part`` file."""
+
+    tmp: Path
+    digest: str
+    size: int
+    ext: str
+    display: str
 
 
 @dataclass(frozen=True)
@@ -98,22 +113,13 @@ def sanitize_filename(filename: str) -> str:
     return name or "berkas"
 
 
-def _format_size(n: int) -> str:
-    """Human-readable size in Indonesian notation (decimal comma)."""
-    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
-        if n >= factor:
-            value = f"{n / factor:.1f}".replace(".", ",").removesuffix(",0")
-            return f"{value} {unit}"
-    return f"{n} bita"
-
-
 def _label(ext: str) -> str:
     """Uppercase type label used in messages (JPEG is shown as JPG)."""
     return "JPG" if ext in ("jpg", "jpeg") else ext.upper()
 
 
 def _content_matches(ext: str, head: bytes, path: Path) -> bool:
-    """Check that the file's content belongs to the family of ``ext``."""
+    """Check that the file's content belongs to the family of ``ext`` (signature and structure)."""
     if ext == "pdf":
         return head.startswith(b"%PDF-") and filetype.get_type(ext="pdf").match(head)
     if ext in ("jpg", "jpeg", "png"):
@@ -142,12 +148,14 @@ def _content_matches(ext: str, head: bytes, path: Path) -> bool:
 class FileStore:
     """Content-addressed, atomically written store for uploaded attachments."""
 
-    def __init__(self, root: str | os.PathLike, max_bytes: int = 20 * 1024 * 1024) -> None:
+    def __init__(self, root: str | os.PathLike, max_bytes: int = 20 * 1024 * 1024,
+                 max_unpacked_bytes: int = 200 * 1024 * 1024) -> None:
         """Create (if needed) the store at ``root``, which must be outside the web root."""
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
         self.root = Path(root)
         self.max_bytes = int(max_bytes)
+        self.max_unpacked_bytes = int(max_unpacked_bytes)
         self.root.mkdir(parents=True, exist_ok=True)
 
     def path_for(self, sha256: str) -> Path:
@@ -180,12 +188,41 @@ class FileStore:
         return self.save(io.BytesIO(data), filename)
 
     def save(self, stream: BinaryIO, filename: str) -> StoredFile:
-        """Validate and store an upload stream; raise UploadRejected if refused.
+        """Validate and store one upload stream; raise UploadRejected if refused."""
+        return self.save_all([(stream, filename)])[0]
 
-        Order of checks: extension allow-list (before reading), size limit
-        (while streaming, reading at most ``max_bytes + 1`` bytes), emptiness,
-        then content family. Identical content is stored only once.
+    def save_all(self, uploads: list[tuple[BinaryIO, str]]) -> list[StoredFile]:
+        """Validate every upload first, then store them all; one refused file stores none.
+
+        Order of checks per file: extension allow-list (before reading), size limit
+        (while streaming, reading at most ``max_bytes + 1`` bytes), emptiness, content
+        family, then the deeper checks (zip bomb, active PDF content). Identical content
+        is stored only once.
         """
+        staged: list[_Staged] = []
+        try:
+            for stream, filename in uploads:
+                staged.append(self._stage(stream, filename))
+            return [self._commit(item) for item in staged]
+        finally:
+            for item in staged:
+                item.tmp.unlink(missing_ok=True)
+
+    def remove_stale_parts(self, older_than_seconds: float = 3600, now: float | None = None) -> int:
+        """Delete temporary ``.part`` files left by a killed worker (older than an hour); returns how many."""
+        limit = (now if now is not None else time.time()) - older_than_seconds
+        removed = 0
+        for path in self.root.glob(".upload-*.part"):
+            try:
+                if path.stat().st_mtime < limit:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
+    def _stage(self, stream: BinaryIO, filename: str) -> _Staged:
+        """Stream an upload into a temporary file and check it; the caller removes the file."""
         display = sanitize_filename(filename)
         ext = display.rpartition(".")[2].lower() if "." in display else ""
         if ext not in ALLOWED_EXTENSIONS:
@@ -205,7 +242,7 @@ class FileStore:
                     if size > self.max_bytes:
                         raise UploadRejected(
                             f'Berkas "{display}" ditolak: ukurannya melebihi batas '
-                            f"{_format_size(self.max_bytes)}.", "size")
+                            f"{format_size(self.max_bytes)}.", "size")
                     if len(head) < _HEAD:
                         head += chunk[: _HEAD - len(head)]
                     hasher.update(chunk)
@@ -213,24 +250,40 @@ class FileStore:
                 out.flush()
                 os.fsync(out.fileno())
             if size == 0:
-                raise UploadRejected("Berkas kosong tidak dapat diunggah.", "empty")
+                raise UploadRejected(f'Berkas "{display}" kosong dan tidak dapat diunggah.', "empty")
             if not _content_matches(ext, head, tmp):
                 raise UploadRejected(
                     f'Berkas "{display}" ditolak: isinya bukan {_label(ext)} yang sah.',
                     "content")
-            digest = hasher.hexdigest()
-            target = self.path_for(digest)
-            if target.is_file() and self.verify(digest):
-                tmp.unlink()  # deduplicated: identical content already stored
-            else:
-                target.parent.mkdir(exist_ok=True)
-                os.replace(tmp, target)
-                _fsync_dir(target.parent)
+            self._deep_check(ext, tmp, display)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        ext = "jpg" if ext == "jpeg" else ext
-        return StoredFile(digest, size, mime_for_extension(ext), ext, display)
+        return _Staged(tmp, hasher.hexdigest(), size, "jpg" if ext == "jpeg" else ext, display)
+
+    def _deep_check(self, ext: str, tmp: Path, display: str) -> None:
+        """Refuse zip bombs (declared unpacked size) and PDFs with JavaScript or /Launch actions."""
+        if ext in ("docx", "xlsx", "odt", "ods"):
+            unpacked = zip_unpacked_size(tmp)
+            if unpacked > self.max_unpacked_bytes:
+                raise UploadRejected(
+                    f'Berkas "{display}" ditolak: isinya bila dibuka berukuran {format_size(unpacked)}, '
+                    f"melebihi batas {format_size(self.max_unpacked_bytes)}.", "content")
+        if ext == "pdf":
+            active = pdf_active_content(tmp)
+            if active:
+                raise UploadRejected(
+                    f'Berkas "{display}" ditolak: PDF ini berisi {active} yang dapat menjalankan program. '
+                    "Simpan ulang sebagai PDF biasa (Cetak → Simpan sebagai PDF) lalu unggah lagi.", "content")
+
+    def _commit(self, item: _Staged) -> StoredFile:
+        """Move a staged upload into place (or drop it when identical content is stored)."""
+        target = self.path_for(item.digest)
+        if not (target.is_file() and self.verify(item.digest)):
+            target.parent.mkdir(exist_ok=True)
+            os.replace(item.tmp, target)
+            _fsync_dir(target.parent)
+        return StoredFile(item.digest, item.size, mime_for_extension(item.ext), item.ext, item.display)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,6 +1,8 @@
 """Queries behind Tugas Saya: the user's open tasks and their count."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -22,6 +24,30 @@ def open_task_count(user) -> int:
 
 
 PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class PageWindow:
+    """A page of a list whose total is not counted (Tugas Saya): what the pager macro needs."""
+
+    page: int
+    has_next: bool
+    pages: None = None
+
+    @property
+    def has_prev(self) -> bool:
+        """True after the first page."""
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        """The previous page number."""
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        """The next page number."""
+        return self.page + 1
 
 
 def inbox(user, *, sop_id: str | None = None, tahun: int | None = None, status: str = "terbuka",

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, render_template, request
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 
 from portal.audit import action_label
 from portal.pdf import font_css
@@ -30,12 +31,19 @@ def init_templating(app: Flask) -> None:
 
         registry = current_app.extensions["portal_plugins"]
         extra = [link for links in registry.pm.hook.portal_menu_links(user=current_user) for link in (links or [])]
-        return {"nav_task_count": open_task_count(current_user), "plugin_links": extra}
+        warnings = []
+        if current_user.is_admin and request.blueprint in ("admin", "admin_org"):
+            from portal.receipts import public_base_url
+
+            if public_base_url() is None:
+                warnings.append("PUBLIC_BASE_URL belum diatur: tanda terima tidak dapat diterbitkan sampai alamat "
+                                "publik portal (misalnya https://sop.dinas.go.id) diisi di pengaturan server.")
+        return {"nav_task_count": open_task_count(current_user), "plugin_links": extra, "admin_warnings": warnings}
 
     @app.after_request
     def vary_on_htmx(response):
         response.headers.add("Vary", "HX-Request")
-        if request.method == "POST" and request.headers.get("HX-Request"):
+        if request.method == "POST" and request.htmx:
             response.headers["HX-Trigger"] = "portal:changed"  # refreshes the Tugas Saya badge
         return response
 
@@ -68,11 +76,7 @@ def render_page(template_name: str, **context) -> str:
     the block's name with dashes (block ``task_list`` answers target ``task-list``).
     Boosted navigation also sends HX-Request, so the target decides, not the header.
     """
-    target = request.headers.get("HX-Target", "") if request.headers.get("HX-Request") else ""
-    block = target.replace("-", "_")
-    if block:
-        template = current_app.jinja_env.get_or_select_template(template_name)
-        if block in template.blocks:
-            current_app.update_template_context(context)
-            return "".join(template.blocks[block](template.new_context(context)))
+    block = (request.htmx.target or "").replace("-", "_") if request.htmx else ""
+    if block and block in current_app.jinja_env.get_or_select_template(template_name).blocks:
+        return render_block(template_name, block, **context)
     return render_template(template_name, **context)

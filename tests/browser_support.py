@@ -98,6 +98,7 @@ def start_portal(tmp: Path) -> LivePortal:
         upgrade()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url
     with app.test_request_context(base_url=url):
         load_demo(with_runs=False)
         db.session.remove()
@@ -272,7 +273,16 @@ class Browser:
         page = self.page
         if catatan is not None:
             page.locator("#catatan").fill(catatan)
-        with page.expect_navigation() as nav:
-            page.locator("#complete-form").get_by_role("button", name=button, exact=True).click()
-        status = nav.value.status if nav.value else None
+        click = page.locator("#complete-form").get_by_role("button", name=button, exact=True)
+        if expect_status >= 400:  # refused: answered in place by HTMX, the URL stays the step page
+            before = page.url
+            with page.expect_response(lambda r: r.url.endswith("/selesaikan") and r.request.method == "POST") as info:
+                click.click()
+            status = info.value.status
+            page.locator("#step-panel .errors").wait_for()
+            assert page.url == before, f"{button}: URL berubah menjadi {page.url}"
+        else:  # accepted: HX-Redirect to the run page
+            with page.expect_navigation() as nav:
+                click.click()
+            status = nav.value.status if nav.value else None
         assert status == expect_status, f"{button}: HTTP {status} di {page.url}\n{page.locator('main').inner_text()[:1500]}"

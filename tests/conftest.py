@@ -75,7 +75,7 @@ def app(backend, request, tmp_path):
     config = {
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp_path / "uploads"), "PORTAL_PLUGINS_DIR": str(tmp_path / "plugins"),
-        "SERVER_NAME": "portal.test", "SECRET_KEY": "test",
+        "SERVER_NAME": "portal.test", "SECRET_KEY": "test", "PUBLIC_BASE_URL": "https://sop.dpmptsp.example",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing in tests only
     }
     config.update(getattr(request, "param", None) or {})

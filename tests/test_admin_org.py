@@ -105,7 +105,7 @@ def test_create_user_then_login(demo, client, auth):
     login = auth.login("rina.baru", "rahasia-123")
     assert login.status_code == 302 and urlparse(login.location).path != "/masuk"
     with client.session_transaction() as session:
-        assert session.get("_user_id") == str(user.id)
+        assert session.get("_user_id") == user.get_id()
 
 
 @pytest.mark.parametrize("nip", ["19900101201501200", "19900101201501200A", "abcdefghijklmnopqr"])

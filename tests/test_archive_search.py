@@ -60,15 +60,15 @@ def test_index_follows_inserts_updates_and_deletes(app, demo):
     run = start_pk(app, demo)
     add_documents(run.id, ["laporan kinerja tahunan"])
     doc_id = db.session.scalar(select(ArchivedDocument.id))
-    assert [d.id for d in archive_search.search("tahunan", [], 1, 20)[0]] == [doc_id]
+    assert [d.id for d in archive_search.search("tahunan", [], 1, 20).items] == [doc_id]
     db.session.execute(update(ArchivedDocument).where(ArchivedDocument.id == doc_id)
                        .values(search_text="rencana strategis"))
     db.session.commit()
-    assert archive_search.search("tahunan", [], 1, 20)[0] == []
-    assert [d.id for d in archive_search.search("strat", [], 1, 20)[0]] == [doc_id]
+    assert archive_search.search("tahunan", [], 1, 20).items == []
+    assert [d.id for d in archive_search.search("strat", [], 1, 20).items] == [doc_id]
     db.session.execute(ArchivedDocument.__table__.delete())
     db.session.commit()
-    assert archive_search.search("strat", [], 1, 20)[0] == []
+    assert archive_search.search("strat", [], 1, 20).items == []
 
 
 def test_the_search_uses_the_text_index(app, demo):

@@ -28,9 +28,9 @@ def test_wrong_password_message_and_lockout(client, demo, app):
         response = client.post("/masuk", data={"username": "kadis", "password": "salah"})
         assert response.status_code == 401 and "Nama pengguna atau kata sandi salah." in response.get_data(as_text=True)
     locked = client.post("/masuk", data={"username": "kadis", "password": "salah"})
-    assert "Akun dikunci sementara" in locked.get_data(as_text=True)
+    assert "akun dikunci sementara 15 menit" in locked.get_data(as_text=True)
     still = client.post("/masuk", data={"username": "kadis", "password": "sakip2026"})
-    assert still.status_code == 401 and "Akun dikunci sementara" in still.get_data(as_text=True)
+    assert still.status_code == 401 and "akun dikunci sementara" in still.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.username == "kadis")).locked_until is not None
     assert "akun_terkunci" in set(db.session.scalars(select(AuditEvent.action)))
 

@@ -99,7 +99,7 @@ def test_foundation_login_and_sop_pages(web):
     with page.expect_navigation() as nav:
         page.get_by_role("button", name="Masuk", exact=True).click()
     assert nav.value.status == 401
-    assert page.get_by_role("alert").inner_text() == "Nama pengguna atau kata sandi salah."
+    assert page.get_by_role("alert").inner_text().startswith("Nama pengguna atau kata sandi salah.")
     assert page.get_by_label("Nama pengguna").input_value() == "admin"
 
     # The demo admin logs in and is sent back to where they wanted to go.

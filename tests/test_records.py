@@ -39,7 +39,7 @@ def test_handover_issues_receipt_and_archives(app, demo, client):
     assert run.status == "selesai" and run.finished_at is not None
     receipt = db.session.scalar(select(Receipt).where(Receipt.run_id == run.id))
     assert re.fullmatch(r"TT/\d{4}/00001", receipt.number)
-    assert receipt.giver["nama"].startswith("Budi Santoso") and receipt.receiver["nama"].startswith("Tamu Biro Organisasi")
+    assert receipt.giver["nama"].startswith("Budi Santoso") and receipt.receiver["nama"].startswith("Fajar Nugraha")
     assert [d["filename"] for d in receipt.documents] == ["PK final 2026.pdf"]
     docs = list(db.session.scalars(select(ArchivedDocument).where(ArchivedDocument.run_id == run.id)))
     assert sorted(d.kind for d in docs) == ["dokumen", "tanda_terima"]

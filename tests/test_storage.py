@@ -173,13 +173,13 @@ def test_limit_message_formats(tmp_path):
     assert err.value.message == 'Berkas "c.pdf" ditolak: ukurannya melebihi batas 1,5 MB.'
     with pytest.raises(UploadRejected) as err:
         FileStore(tmp_path / "b", max_bytes=10).save_bytes(PDF, "d.pdf")
-    assert err.value.message == 'Berkas "d.pdf" ditolak: ukurannya melebihi batas 10 bita.'
+    assert err.value.message == 'Berkas "d.pdf" ditolak: ukurannya melebihi batas 10 byte.'
 
 
 def test_empty_file_refused(store):
     with pytest.raises(UploadRejected) as err:
         store.save(io.BytesIO(b""), "kosong.pdf")
-    assert err.value.message == "Berkas kosong tidak dapat diunggah."
+    assert err.value.message == 'Berkas "kosong.pdf" kosong dan tidak dapat diunggah.'
     assert err.value.reason == "empty"
     assert all_files(store.root) == []
 

@@ -1,9 +1,9 @@
 """Database models of the core."""
 from portal.models.org import Role, Unit, User, UserRole, utcnow
-from portal.models.run import Attachment, Run, Task
+from portal.models.run import Attachment, Outcome, Run, RunStatus, Task, TaskStatus
 from portal.models.records import ArchivedDocument, AuditEvent, Receipt, ReceiptCounter
 
 __all__ = [
     "Role", "Unit", "User", "UserRole", "Run", "Task", "Attachment", "AuditEvent",
-    "ArchivedDocument", "Receipt", "ReceiptCounter", "utcnow",
+    "ArchivedDocument", "Receipt", "ReceiptCounter", "utcnow", "RunStatus", "TaskStatus", "Outcome",
 ]

@@ -33,6 +33,20 @@ def format_nip(nip: str | None) -> str:
     return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
 
 
+def _dummy_hash() -> str:
+    """A hash made with the app's password method, so refusing an unknown user costs as much as a real check."""
+    from flask import current_app, has_app_context
+
+    method = (current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None) or "scrypt"
+    cached = _DUMMY_HASHES.get(method)
+    if cached is None:
+        cached = _DUMMY_HASHES[method] = generate_password_hash("dummy-password-never-used", method=method)
+    return cached
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
 class Unit(db.Model):
     """An organisational unit: Sekretariat, a Bidang, or an outside party."""
 
@@ -71,6 +85,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     is_admin: Mapped[bool] = mapped_column(default=False)
     failed_logins: Mapped[int] = mapped_column(default=0)
+    session_gen: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until = mapped_column(UtcDateTime(), nullable=True)
     created_at = mapped_column(UtcDateTime(), default=utcnow)
 
@@ -82,16 +97,32 @@ class User(UserMixin, db.Model):
         """Inactive users cannot log in."""
         return self.active
 
+    def get_id(self) -> str:  # Flask-Login: stored in the session and the remember cookie
+        """The session identity: user id and session generation (see ``end_sessions``)."""
+        return f"{self.id}:{self.session_gen or 0}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie of this user (logout, password change, deactivation)."""
+        self.session_gen = (self.session_gen or 0) + 1
+
     def set_password(self, password: str) -> None:
         """Hash and store ``password`` (method from ``PASSWORD_HASH_METHOD``, Werkzeug's default otherwise)."""
         from flask import current_app, has_app_context
 
         method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
         self.password_hash = generate_password_hash(password, method=method) if method else generate_password_hash(password)
+        if self.id is not None:
+            self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    @staticmethod
+    def check_dummy_password(password: str) -> bool:
+        """Spend the same hashing cost as ``check_password`` for a name that is unknown or locked; always False."""
+        check_password_hash(_dummy_hash(), password)
+        return False
 
     def role_grants(self) -> set[tuple[str, int | None]]:
         """The (role key, unit id or None) pairs this user holds."""

@@ -1,6 +1,7 @@
 """Runs (Pelaksanaan SOP), their tasks (one per step activation) and attachments."""
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import cached_property
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
@@ -11,11 +12,38 @@ from portal.models.org import Unit, User
 from portal.models.types import UtcDateTime, utcnow
 from portal.sop import SopDefinition, cached_snapshot
 
-RUN_STATUS = {"berjalan": "Berjalan", "selesai": "Selesai", "dibatalkan": "Dibatalkan"}
-TASK_STATUS = {"terbuka": "Terbuka", "selesai": "Selesai", "dibatalkan": "Dibatalkan"}
+class RunStatus(StrEnum):
+    """The status of a run (stored as its string value)."""
+
+    BERJALAN = "berjalan"
+    SELESAI = "selesai"
+    DIBATALKAN = "dibatalkan"
+
+
+class TaskStatus(StrEnum):
+    """The status of a task (stored as its string value)."""
+
+    TERBUKA = "terbuka"
+    SELESAI = "selesai"
+    DIBATALKAN = "dibatalkan"
+
+
+class Outcome(StrEnum):
+    """How a task was closed (stored as its string value)."""
+
+    SELESAI = "selesai"
+    SETUJU = "setuju"
+    KEMBALI = "kembali"
+    TOLAK = "tolak"
+    LEWATI = "lewati"
+    DIBATALKAN = "dibatalkan"
+
+
+RUN_STATUS = {RunStatus.BERJALAN: "Berjalan", RunStatus.SELESAI: "Selesai", RunStatus.DIBATALKAN: "Dibatalkan"}
+TASK_STATUS = {TaskStatus.TERBUKA: "Terbuka", TaskStatus.SELESAI: "Selesai", TaskStatus.DIBATALKAN: "Dibatalkan"}
 OUTCOMES = {
-    "selesai": "Selesai", "setuju": "Disetujui", "kembali": "Dikembalikan",
-    "tolak": "Ditolak", "lewati": "Dilewati", "dibatalkan": "Dibatalkan",
+    Outcome.SELESAI: "Selesai", Outcome.SETUJU: "Disetujui", Outcome.KEMBALI: "Dikembalikan",
+    Outcome.TOLAK: "Ditolak", Outcome.LEWATI: "Dilewati", Outcome.DIBATALKAN: "Dibatalkan",
 }
 
 
@@ -33,7 +61,7 @@ class Run(db.Model):
     judul: Mapped[str] = mapped_column(String(300))
     tahun: Mapped[int] = mapped_column(index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
-    status: Mapped[str] = mapped_column(String(20), default="berjalan", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=RunStatus.BERJALAN.value, index=True)
     current_step_no: Mapped[int | None] = mapped_column()
     return_count: Mapped[int] = mapped_column(default=0)
     fan_out_units: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -79,7 +107,7 @@ class Task(db.Model):
     attempt: Mapped[int] = mapped_column(default=1)
     role_key: Mapped[str] = mapped_column(String(60))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
-    status: Mapped[str] = mapped_column(String(20), default="terbuka")
+    status: Mapped[str] = mapped_column(String(20), default=TaskStatus.TERBUKA.value)
     outcome: Mapped[str | None] = mapped_column(String(20))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     taken_at = mapped_column(UtcDateTime(), nullable=True)

@@ -4,7 +4,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every core blueprint."""
-    from portal.views import admin, admin_org, archive, auth, receipts, runs, sops, tasks
+    from portal.views import admin, admin_org, archive, auth, help, receipts, runs, sops, tasks
 
-    for module in (auth, tasks, runs, archive, receipts, sops, admin, admin_org):
+    for module in (auth, tasks, runs, archive, receipts, sops, admin, admin_org, help):
         app.register_blueprint(module.bp)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.audit import ACTION_LABELS
 from portal.extensions import db
@@ -27,12 +27,10 @@ def plugins():
 def audit_trail():
     """The audit trail, newest first, filterable by action."""
     action = request.args.get("aksi") or None
-    page = max(request.args.get("halaman", 1, type=int), 1)
     query = select(AuditEvent)
     if action:
         query = query.where(AuditEvent.action == action)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)))
-    pages = max((total + AUDIT_PAGE - 1) // AUDIT_PAGE, 1)
-    return render_page("admin/audit.html", events=events, action=action or "", labels=ACTION_LABELS,
-                       page=page, pages=pages, total=total)
+    pagination = db.paginate(query.order_by(AuditEvent.id.desc()), page=request.args.get("halaman", 1, type=int),
+                             per_page=AUDIT_PAGE, error_out=False)
+    return render_page("admin/audit.html", events=pagination.items, action=action or "", labels=ACTION_LABELS,
+                       pagination=pagination, total=pagination.total)

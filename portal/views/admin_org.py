@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -131,6 +131,7 @@ def _shown(field: str, value) -> str:
 def _apply_user(user: User, values: dict) -> list[str]:
     """Copy the form values onto ``user``; return what changed (never the password itself)."""
     new = dict(values, nip="".join(values["nip"].split()) or None)
+    was_active = bool(user.active)
     changes = []
     for field, label in USER_FIELDS.items():
         old = getattr(user, field)
@@ -138,10 +139,14 @@ def _apply_user(user: User, values: dict) -> list[str]:
             changes.append(f"{label} {_shown(field, old)} → {_shown(field, new[field])}")
             setattr(user, field, new[field])
     if values["password"]:
-        user.set_password(values["password"])
+        user.set_password(values["password"])  # ends the user's other sessions
         user.failed_logins = 0
         user.locked_until = None
         changes.append("kata sandi diganti")
+        if user.id is not None and user.id == current_user.id:
+            login_user(user)  # the admin changing their own password stays logged in here
+    if was_active and not user.active and user.id is not None:
+        user.end_sessions()
     return changes
 
 
@@ -219,7 +224,7 @@ def _grant_text(role: Role, unit: Unit | None) -> str:
 
 def _grant_done(user: User, *, error: str | None = None, message: str | None = None, form: dict | None = None):
     """Answer a grant change: the grants block for htmx, otherwise a redirect to the edit page."""
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         db.session.expire(user, ["roles"])
         return _user_page(user, _user_values(user), {}, 200, error=error, message=message, form=form)[0]
     if error:

@@ -4,13 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
 
-from portal import audit
-from portal.access import can_view_run
 from portal.archive import archive_years, search_archive
 from portal.extensions import db
-from portal.models import ArchivedDocument, Run
+from portal.models import ArchivedDocument
 from portal.templating import render_page
-from portal.views.runs import send_stored
+from portal.downloads import send_stored_file
 
 bp = Blueprint("archive", __name__)
 
@@ -22,12 +20,10 @@ def index():
     q = request.args.get("q", "").strip()
     tahun = request.args.get("tahun", type=int)
     sop_id = request.args.get("sop") or None
-    page = max(request.args.get("halaman", 1, type=int), 1)
-    per_page = current_app.config["ARCHIVE_PAGE_SIZE"]
-    items, total, capped = search_archive(q, tahun, sop_id, page, per_page)
-    pages = max((total + per_page - 1) // per_page, 1) + (1 if capped else 0)
+    result = search_archive(current_user, q, tahun, sop_id, page=request.args.get("halaman", 1, type=int),
+                            per_page=current_app.config["ARCHIVE_PAGE_SIZE"])
     registry = current_app.extensions["portal_plugins"]
-    return render_page("archive/index.html", items=items, total=total, capped=capped, page=page, pages=pages, per_page=per_page,
+    return render_page("archive/index.html", pagination=result,
                        filters={"q": q, "tahun": tahun or "", "sop": sop_id or ""}, years=archive_years(),
                        definitions=registry.sorted_definitions())
 
@@ -36,9 +32,5 @@ def index():
 @login_required
 def download(doc_id: int):
     """Download an archived document (audited)."""
-    doc = db.session.get(ArchivedDocument, doc_id)
-    if doc is None or not can_view_run(current_user, db.session.get(Run, doc.run_id)):
-        abort(404)
-    audit.record("unduh", run=db.session.get(Run, doc.run_id), detail=f"Arsip: {doc.filename}")
-    db.session.commit()
-    return send_stored(doc.sha256, doc.filename, doc.mime)
+    doc = db.session.get(ArchivedDocument, doc_id) or abort(404)
+    return send_stored_file(doc.run_id, doc.sha256, doc.filename, doc.mime, detail=f"Arsip: {doc.filename}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -43,12 +44,29 @@ def with_write_retry(action, attempts: int = 8):
             raise
 
 
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` when it is a path of this app, else None.
+
+    Refuses control characters and whitespace anywhere (browsers and Werkzeug drop
+    TAB/CR/LF, turning ``/\t/evil`` into ``//evil``), a scheme, a network location,
+    ``//`` and ``/\\`` prefixes, and anything not starting with a single ``/``.
+    """
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target) or "\\" in target:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return target
+
+
 def back(default_endpoint: str, **values):
     """Redirect to a safe same-site ``next`` or to ``default_endpoint``."""
-    target = request.form.get("next") or request.args.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for(default_endpoint, **values))
+    target = safe_next(request.form.get("next") or request.args.get("next"))
+    return redirect(target or url_for(default_endpoint, **values))
 
 
 def flash_error(message: str) -> None:

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 
-from portal import audit
-from portal.access import can_view_run
 from portal.extensions import db
 from portal.models import Receipt, Run
 from portal.receipts import receipt_filename
-from portal.views.runs import send_stored
+from portal.downloads import send_stored_file
 
 bp = Blueprint("receipts", __name__)
 
@@ -19,12 +17,9 @@ bp = Blueprint("receipts", __name__)
 @login_required
 def pdf(receipt_id: int):
     """Download the receipt PDF as it was issued (stored, hashed)."""
-    receipt = db.session.get(Receipt, receipt_id)
-    if receipt is None or not can_view_run(current_user, db.session.get(Run, receipt.run_id)):
-        abort(404)
-    audit.record("unduh", run=db.session.get(Run, receipt.run_id), detail=f"Tanda terima {receipt.number}")
-    db.session.commit()
-    return send_stored(receipt.pdf_sha256, receipt_filename(receipt), "application/pdf")
+    receipt = db.session.get(Receipt, receipt_id) or abort(404)
+    return send_stored_file(receipt.run_id, receipt.pdf_sha256, receipt_filename(receipt), "application/pdf",
+                            detail=f"Tanda terima {receipt.number}")
 
 
 @bp.route("/verifikasi/<token>")

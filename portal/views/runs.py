@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from portal import audit, runner
-from portal.access import can_start, can_view_run
+from portal import runner
+from portal.access import can_start, can_view_run, runs_visible_to
+from portal.downloads import send_generated, send_stored_file
 from portal.extensions import db
-from portal.models import Attachment, AuditEvent, Receipt, Run, Task, Unit, User
+from portal.forms import CancelForm, ReassignForm, StartRunForm, first_error
+from portal.models import Attachment, AuditEvent, Receipt, Run, Task, TaskStatus, Unit, User
 from portal.run_summary import step_rows
 from portal.templating import render_page
 from portal.views.helpers import admin_required, with_write_retry
@@ -25,14 +27,16 @@ def _registry():
 @bp.route("/pelaksanaan")
 @login_required
 def index():
-    """Runs the user may see, newest first."""
+    """Runs the user may see (filtered in SQL by the access rule), newest first, paged."""
     status = request.args.get("status") or None
-    query = select(Run).order_by(Run.started_at.desc(), Run.id.desc()).limit(100)
+    query = select(Run).where(runs_visible_to(current_user)).order_by(Run.started_at.desc(), Run.id.desc())
     if status:
         query = query.where(Run.status == status)
-    runs = [r for r in db.session.scalars(query) if can_view_run(current_user, r)]
+    pagination = db.paginate(query, page=request.args.get("halaman", 1, type=int),
+                             per_page=current_app.config["RUNS_PAGE_SIZE"], error_out=False)
     startable = [d for d in _registry().sorted_definitions() if can_start(current_user, d)]
-    return render_page("runs/index.html", runs=runs, startable=startable, status=status or "")
+    return render_page("runs/index.html", runs=pagination.items, pagination=pagination, startable=startable,
+                       status=status or "")
 
 
 @bp.route("/pelaksanaan/baru/<sop_id>", methods=["GET", "POST"])
@@ -44,34 +48,36 @@ def new(sop_id: str):
         abort(404)
     if not can_start(current_user, definition):
         abort(403, f"Hanya pemegang peran {definition.lane_label(definition.steps[0].actor)} yang dapat memulai SOP ini.")
-    units = list(db.session.scalars(select(Unit).order_by(Unit.jenis, Unit.nama)))
-    internal = [u for u in units if u.jenis != "eksternal"]
-    values = {"judul": "", "tahun": datetime.now().year, "unit_id": current_user.unit_id,
-              "fan_out": [u.id for u in internal]}
+    internal = list(db.session.scalars(select(Unit).where(Unit.jenis != "eksternal").order_by(Unit.jenis, Unit.nama)))
+    fan_steps = [s for s in definition.steps if s.fan_out]
+    form = StartRunForm()
+    form.unit_id.choices = [(u.id, u.nama) for u in internal]
+    form.fan_out.choices = [(u.id, u.nama) for u in internal]
+    if fan_steps:
+        form.fan_out.label.text = "Unit yang mengisi: " + "; ".join(f"“{s.kegiatan}”" for s in fan_steps)
+    if request.method == "GET":
+        form.tahun.data = datetime.now().year
+        form.unit_id.data = current_user.unit_id
+        form.fan_out.data = [u.id for u in internal]
     error = None
-    if request.method == "POST":
-        values = {"judul": request.form.get("judul", ""), "tahun": request.form.get("tahun", ""),
-                  "unit_id": request.form.get("unit_id", type=int),
-                  "fan_out": [int(v) for v in request.form.getlist("fan_out") if v.isdigit()]}
-        try:
-            tahun = int(values["tahun"])
-        except ValueError:
-            error = "Tahun harus berupa angka, misalnya 2026."
+    if form.validate_on_submit():
+        if fan_steps and not form.fan_out.data:
+            error = "Pilih paling sedikit satu unit yang mengisi."
+            form.fan_out.errors = [error]
         else:
-            has_fan_out = any(s.fan_out for s in definition.steps)
-            if has_fan_out and not values["fan_out"]:
-                error = "Pilih paling sedikit satu unit untuk langkah fan-out."
-            else:
-                try:
-                    run = with_write_retry(lambda: runner.start_run(
-                        definition, current_user, judul=values["judul"], tahun=tahun, unit_id=values["unit_id"],
-                        fan_out_units=values["fan_out"] or None))
-                    flash("Pelaksanaan SOP dimulai.", "success")
-                    return redirect(url_for("runs.show", run_id=run.id), code=303)
-                except runner.RunnerError as exc:
-                    db.session.rollback()
-                    error = exc.message
-    return render_template("runs/new.html", sop=definition, units=internal, values=values, error=error), (400 if error else 200)
+            try:
+                run = with_write_retry(lambda: runner.start_run(
+                    definition, current_user, judul=form.judul.data, tahun=form.tahun.data,
+                    unit_id=form.unit_id.data or None, fan_out_units=(form.fan_out.data or None) if fan_steps else None))
+                flash("Pelaksanaan SOP dimulai.", "success")
+                return redirect(url_for("runs.show", run_id=run.id), code=303)
+            except runner.RunnerError as exc:
+                db.session.rollback()
+                error = exc.message
+    elif request.method == "POST":
+        error = first_error(form)
+    return render_template("runs/new.html", sop=definition, form=form, has_fan_out=bool(fan_steps),
+                           error=error), (400 if error else 200)
 
 
 def _load(run_id: int) -> Run:
@@ -92,9 +98,36 @@ def show(run_id: int):
     receipts = list(db.session.scalars(select(Receipt).where(Receipt.run_id == run.id).order_by(Receipt.id)))
     registry = _registry()
     documents = [d for docs in registry.pm.hook.portal_run_documents(definition=run.sop, run=run) for d in (docs or [])]
-    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.nama))) if current_user.is_admin else []
+    choices = {t.id: reassign_choices(t) for t in tasks if t.status == TaskStatus.TERBUKA} if current_user.is_admin else {}
     return render_page("runs/show.html", run=run, sop=run.sop, tasks=tasks, rows=step_rows(run, tasks),
-                       attachments=attachments, events=events, receipts=receipts, documents=documents, users=users)
+                       attachments=attachments, events=events, receipts=receipts, documents=documents,
+                       reassign=choices, reassign_forms={t: _reassign_form(t, choices[t]) for t in choices},
+                       cancel_form=CancelForm(formdata=None))
+
+
+def _reassign_form(task_id: int, choices: tuple[list[User], list[User]]) -> ReassignForm:
+    """The reassign form of one open task: "- pilih -", then the step's role holders, then other staff."""
+    fitting, others = choices
+    form = ReassignForm(formdata=None)
+    groups = {}
+    if fitting:
+        groups["Memegang peran langkah ini"] = [(u.id, f"{u.nama} — {u.jabatan}") for u in fitting]
+    if others:
+        groups["Pengguna lain"] = [(u.id, f"{u.nama} — {u.jabatan}") for u in others]
+    form.user_id.choices = groups
+    return form
+
+
+def reassign_choices(task: Task) -> tuple[list[User], list[User]]:
+    """Who an open task may be given to: active staff (no outside guests), holders of the step's role first."""
+    from sqlalchemy.orm import selectinload
+
+    staff = list(db.session.scalars(
+        select(User).outerjoin(Unit, User.unit_id == Unit.id)
+        .where(User.active.is_(True), or_(Unit.jenis.is_(None), Unit.jenis != "eksternal"))
+        .options(selectinload(User.roles)).order_by(User.nama)))
+    fitting = [u for u in staff if u.has_role(task.role_key, task.unit_id)]
+    return fitting, [u for u in staff if u not in fitting]
 
 
 @bp.route("/pelaksanaan/<int:run_id>/batalkan", methods=["POST"])
@@ -102,8 +135,11 @@ def show(run_id: int):
 def cancel(run_id: int):
     """Admin: cancel the run with a reason."""
     run = _load(run_id)
+    form = CancelForm()
     try:
-        with_write_retry(lambda: runner.cancel_run(run, current_user, request.form.get("alasan", "")))
+        if not form.validate():
+            raise runner.RunnerError(first_error(form))
+        with_write_retry(lambda: runner.cancel_run(run, current_user, form.alasan.data))
         flash("Pelaksanaan dibatalkan.", "success")
     except runner.RunnerError as exc:
         flash(exc.message, "error")
@@ -115,11 +151,17 @@ def cancel(run_id: int):
 def reassign(task_id: int):
     """Admin: reassign an open task to a person, with a reason."""
     task = db.session.get(Task, task_id) or abort(404)
-    new_user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    form = ReassignForm()
     try:
+        if not form.validate():
+            raise runner.RunnerError(first_error(form))
+        new_user = db.session.get(User, form.user_id.data or 0)
         if new_user is None:
             raise runner.RunnerError("Pilih pengguna tujuan.")
-        with_write_retry(lambda: runner.reassign_task(task, current_user, new_user, request.form.get("alasan", "")))
+        fitting, others = reassign_choices(task)
+        if new_user not in fitting and new_user not in others:
+            raise runner.RunnerError("Tugas hanya dapat dialihkan ke pegawai yang aktif, bukan tamu dari pihak luar.")
+        with_write_retry(lambda: runner.reassign_task(task, current_user, new_user, form.alasan.data))
         flash(f"Tugas dialihkan ke {new_user.nama}.", "success")
     except runner.RunnerError as exc:
         db.session.rollback()
@@ -131,23 +173,8 @@ def reassign(task_id: int):
 @login_required
 def download(attachment_id: int):
     """Download an attachment (only for users who may see its run), audited."""
-    item = db.session.get(Attachment, attachment_id)
-    if item is None or not can_view_run(current_user, db.session.get(Run, item.run_id)):
-        abort(404)
-    audit.record("unduh", task=item.task, detail=item.filename)
-    db.session.commit()
-    return send_stored(item.sha256, item.filename, item.mime)
-
-
-def send_stored(sha256: str, filename: str, mime: str):
-    """Send a stored file as an attachment with ``nosniff``."""
-    store = current_app.extensions["file_store"]
-    if not store.exists(sha256):
-        abort(404, "Berkas tidak ditemukan di penyimpanan.")
-    response = send_file(store.open(sha256), mimetype=mime, as_attachment=True, download_name=filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    item = db.session.get(Attachment, attachment_id) or abort(404)
+    return send_stored_file(item.run_id, item.sha256, item.filename, item.mime, detail=item.filename, task=item.task)
 
 
 @bp.route("/pelaksanaan/<int:run_id>/dokumen/<kind>.pdf")
@@ -165,7 +192,4 @@ def document(run_id: int, kind: str):
     except PdfRenderError as exc:
         current_app.logger.error("PDF %s gagal: %s", kind, exc)
         abort(500, "Dokumen PDF gagal dibuat. Hubungi admin.")
-    response = current_app.response_class(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{doc.filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_generated(data, doc.filename)

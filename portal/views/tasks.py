@@ -3,17 +3,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from htmx_flask import make_response as htmx_response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, runner
 from portal.access import can_act, can_view_run
 from portal.extensions import db
-from portal.models import Attachment, Task
+from portal.formatting import format_size
+from portal.models import Attachment, Outcome, Task, TaskStatus
 from portal.receipts import handed_over_documents, receiver_candidates
 from portal.storage import UploadRejected
 from portal.tasks_query import inbox as inbox_query
-from portal.tasks_query import open_task_count
+from portal.tasks_query import PageWindow, open_task_count
 from portal.templating import render_page
 from portal.views.helpers import with_write_retry
 
@@ -40,7 +42,7 @@ def inbox():
     tasks, has_next = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status, page=page)
     registry = current_app.extensions["portal_plugins"]
     return render_page("tasks/inbox.html", tasks=tasks, definitions=registry.sorted_definitions(), page=page,
-                       has_next=has_next, filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
+                       pagination=PageWindow(page, has_next), filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
 
 
 @bp.route("/tugas/jumlah")
@@ -77,6 +79,38 @@ def summary_templates(run) -> dict[int, str]:
     return result
 
 
+def earlier_groups(task: Task, run_tasks: list[Task]) -> list[dict]:
+    """Completed work of the other steps, newest step first: the latest attempt shown, older ones folded."""
+    groups: dict[int, dict] = {}
+    for t in run_tasks:
+        if t.status != TaskStatus.SELESAI or t.step_no == task.step_no:
+            continue
+        group = groups.setdefault(t.step_no, {"step_no": t.step_no, "attempts": {}})
+        group["attempts"].setdefault(t.attempt, []).append(t)
+    result = []
+    for group in groups.values():
+        ordered = sorted(group["attempts"].items())
+        result.append({"step_no": group["step_no"], "latest": ordered[-1][1],
+                       "older": [t for _, tasks in ordered[:-1] for t in tasks],
+                       "last_id": max(t.id for t in ordered[-1][1])})
+    return sorted(result, key=lambda g: g["last_id"], reverse=True)
+
+
+def return_notice(task: Task, run_tasks: list[Task]) -> dict | None:
+    """For a step opened again after a return: who sent it back, when, why, and the previous attempt."""
+    if task.attempt < 2:
+        return None
+    returns = [t for t in run_tasks if t.outcome in (Outcome.KEMBALI, Outcome.TOLAK) and t.completed_at is not None
+               and t.step.decision == task.step_no and t.id < task.id]
+    if not returns:
+        return None
+    previous = [t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt - 1
+                and (t.unit_id == task.unit_id)]
+    between = [t for t in run_tasks if previous and t.status == TaskStatus.SELESAI and t.id > max(p.id for p in previous)
+               and t.id < task.id and t.step_no != task.step_no]
+    return {"by": returns[-1], "previous": previous, "between": between}
+
+
 def previous_data(task: Task, run_tasks: list[Task]) -> dict:
     """What the last completion of this step entered (to prefill after a return)."""
     earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id]
@@ -85,7 +119,7 @@ def previous_data(task: Task, run_tasks: list[Task]) -> dict:
 
 @bp.route("/tugas/<int:task_id>")
 @login_required
-def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=None, upload_notice=None):
+def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=None, upload_notice=None, catatan=None):
     """The step page: kegiatan, kelengkapan, waktu and due, output, and the form."""
     task = _load(task_id)
     run = task.run
@@ -95,13 +129,13 @@ def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=No
     form = custom_form(task)
     context = dict(
         task=task, run=run, step=task.step, sop=run.sop, form=form, can_act=can_act(current_user, task),
-        actions=runner.allowed_actions(task) if task.status == "terbuka" else [],
+        actions=runner.allowed_actions(task) if task.status == TaskStatus.TERBUKA else [],
         errors=errors or [], form_data=form_data if form_data is not None else previous_data(task, run_tasks),
-        earlier_outputs=[t for t in run_tasks if t.status == "selesai" and t.step_no != task.step_no],
+        earlier=earlier_groups(task, run_tasks), returned=return_notice(task, run_tasks),
         receivers=receiver_candidates(run, task) if task.step.handover else [],
         handover_docs=handed_over_documents(run, task) if task.step.handover else [],
         siblings=[t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt],
-        catatan=request.form.get("catatan", ""), upload_errors=upload_errors or [], upload_notice=upload_notice,
+        catatan=request.form.get("catatan", "") if catatan is None else catatan, upload_errors=upload_errors or [], upload_notice=upload_notice,
         summaries=summary_templates(run),
     )
     return render_page("tasks/step.html", **context), status
@@ -133,7 +167,7 @@ def upload(task_id: int):
         return show(task_id, upload_errors=["Pilih berkas yang akan diunggah."], status=400)
     store = current_app.extensions["file_store"]
     try:
-        stored = [store.save(f.stream, f.filename) for f in files]
+        stored = store.save_all([(f.stream, f.filename) for f in files])
     except UploadRejected as exc:
         return show(task_id, upload_errors=[exc.message], status=400)
 
@@ -141,11 +175,11 @@ def upload(task_id: int):
         for item in stored:
             db.session.add(Attachment(run_id=task.run_id, task_id=task.id, sha256=item.sha256, filename=item.filename,
                                       mime=item.mime, size=item.size, uploaded_by_id=current_user.id))
-            audit.record("unggah", task=task, detail=f"{item.filename} ({item.size} bita, sha256 {item.sha256[:12]}…)")
+            audit.record("unggah", task=task, detail=f"{item.filename} ({format_size(item.size)}, sha256 {item.sha256[:12]}…)")
 
     with_write_retry(attach)
     notice = f"{len(stored)} berkas diunggah."
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         db.session.expire_all()
         return show(task_id, upload_notice=notice)
     flash(notice, "success")
@@ -155,7 +189,13 @@ def upload(task_id: int):
 @bp.route("/tugas/<int:task_id>/selesaikan", methods=["POST"])
 @login_required
 def complete(task_id: int):
-    """Complete, approve, return or skip the step; 409 when someone else was first."""
+    """Complete, approve, return or skip the step; 409 when someone else was first.
+
+    Through HTMX, refused input answers the step panel in place (HTTP 400, the URL stays
+    the step page) and success answers ``HX-Redirect`` to the run page. A repeated POST of
+    the same form (a double click) finds the step completed by this user from this very
+    version and answers as a success.
+    """
     task = _load(task_id)
     action = request.form.get("tindakan", "selesai")
     form = custom_form(task)
@@ -175,12 +215,35 @@ def complete(task_id: int):
     except runner.RunnerError as exc:
         db.session.rollback()
         if exc.status == 409:
-            return render_template("tasks/conflict.html", message=exc.message, task=_load(task_id)), 409
+            task = _load(task_id)
+            if task.completed_by_id == current_user.id and task.version == expected + 1:
+                return _completed(task, task.outcome or action)  # the second click of the same form
+            if request.htmx:
+                flash(exc.message, "error")
+                return htmx_response(redirect=url_for("tasks.show", task_id=task_id))
+            return render_template("tasks/conflict.html", message=exc.message, task=task), 409
         if exc.status == 403:
             abort(403, exc.message)
         return show(task_id, errors=[exc.message], form_data=form_data, status=400)
-    messages = {"setuju": "Langkah disetujui.", "kembali": "Dikembalikan untuk perbaikan.",
-                "lewati": "Langkah dilewati.", "selesai": "Langkah diselesaikan."}
-    flash(messages.get(action, "Tersimpan."), "success")
-    response = redirect(url_for("runs.show", run_id=task.run_id), code=303)
-    return response
+    return _completed(task, action)
+
+
+COMPLETED_MESSAGES = {"setuju": "Langkah disetujui.", "kembali": "Dikembalikan untuk perbaikan.",
+                      "tolak": "Ditolak dan dikembalikan.", "lewati": "Langkah dilewati.",
+                      "selesai": "Langkah diselesaikan."}
+
+
+def _completed(task: Task, action: str):
+    """Answer a completion: flash the outcome and go to the run page (HX-Redirect for HTMX, else 303)."""
+    flash(COMPLETED_MESSAGES.get(action, "Tersimpan."), "success")
+    target = url_for("runs.show", run_id=task.run_id)
+    if request.htmx:
+        return htmx_response(redirect=target)
+    return redirect(target, code=303)
+
+
+def upload_too_large(error):
+    """HTTP 413 on the upload route: the files card with the limit in MB, not a whole error page."""
+    limit = current_app.config["MAX_UPLOAD_MB"]
+    message = f"Unggahan ditolak: ukurannya melebihi batas {limit} MB. Perkecil berkasnya atau unggah satu per satu."
+    return show(request.view_args["task_id"], upload_errors=[message], status=413, catatan="")

@@ -27,11 +27,21 @@ def can_start(user: User, definition) -> bool:
     return user.is_authenticated and user.has_role(definition.steps[0].actor)
 
 
+def is_observer(user: User) -> bool:
+    """True when ``user`` holds a role the admin marked as observer (sees every run, read-only)."""
+    return bool(user.is_authenticated and any(ur.role.observer for ur in user.roles))
+
+
 def can_view_run(user: User, run: Run) -> bool:
-    """Admins, the starter, and holders of any pelaksana role of the run's SOP may see it."""
+    """Admins, observers, the starter, and holders of any pelaksana role of the run's SOP may see it.
+
+    Observers only see: acting stays with ``can_act``, which ignores the observer flag.
+    """
     if not user.is_authenticated:
         return False
     if user.is_admin or run.started_by_id == user.id:
+        return True
+    if is_observer(user):
         return True
     lanes = {key for key, _ in run.sop.pelaksana}
     return any(ur.role.key in lanes for ur in user.roles)

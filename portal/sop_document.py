@@ -126,7 +126,7 @@ def render_book(definitions: Iterable[SopDefinition], *, printed: date | None = 
         writer.append(PdfReader(io.BytesIO(data)))
     _stamp(writer, len(writer.pages))
     for entry in entries:
-        writer.add_outline_item(f"{entry.sop.nama} ({entry.sop.nomor})", entry.page - 1)
+        writer.add_outline_item(title=f"{entry.sop.nama} ({entry.sop.nomor})", page_number=entry.page - 1)
     writer.add_metadata({"/Title": "Buku SOP", "/Producer": "SOP Portal"})
     out = io.BytesIO()
     writer.write(out)

@@ -417,9 +417,13 @@ def render_page(lay: Layout, rows: list[Row], *, page: int, pages: int, paged: b
         label = "Ya" if step.decision else ""
         lane = lay.lane_of(step)
         bounds = (lane.x, lane.x + lane.width)
+        touched = nxt.actor != step.actor and nxt.actor in step.pelaksana[1:] and nxt.actor in lay.lanes
         if nxt.no in on_page:
             target = symbols[nxt.no]
-            if abs(target.x - sym.x) < 0.5:
+            if touched:  # the next lane already takes part in this step: go down from its mark
+                svg.arrow([(target.x, sym.y + 6), (target.x, target.top)], kind="next", source=step.no,
+                          target=nxt.no, label=label, bounds=bounds)
+            elif abs(target.x - sym.x) < 0.5:
                 svg.arrow([(sym.x, sym.bottom), (target.x, target.top)], kind="next", source=step.no,
                           target=nxt.no, label=label, bounds=bounds)
                 return_sides[step.no] = 1 if target.x >= sym.x else -1
@@ -485,7 +489,7 @@ def flowchart_pages(definition: SopDefinition, *, width: float = 774.0,
             for i, rows in enumerate(pages)]
 
 
-def flowchart_svg(definition: SopDefinition, width: float = 1100.0) -> str:
+def flowchart_svg(definition: SopDefinition, width: float = 774.0) -> str:
     """The whole chart as one SVG (for the SOP page)."""
     return flowchart_pages(definition, width=width)[0]
 

@@ -99,7 +99,8 @@ def run_job(app: Flask, job_id: int) -> None:
     """Render the book for job ``job_id``, recording progress; stores the PDF when done."""
     from portal.sop_document import render_book
 
-    with app.app_context():
+    # A request context of its own: templates use the request-scoped helpers (anonymous here).
+    with app.app_context(), app.test_request_context("/sop/buku"):
         def progress(done: int, total: int) -> None:
             db.session.execute(update(BookJob).where(BookJob.id == job_id)
                                .values(done=done, total=total, updated_at=utcnow()))

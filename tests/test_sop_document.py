@@ -5,6 +5,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from portal.extensions import db
+
 from portal.flowchart import flowchart_pages
 from portal.sop_document import SHEET_HEIGHT, SHEET_WIDTH
 
@@ -74,3 +76,20 @@ def test_cli_document_and_book(app, tmp_path):
     result = runner.invoke(args=["sop", "book", "--out", str(book)])
     assert result.exit_code == 0, result.output
     assert "Daftar Isi" in pdf_pages(book.read_bytes())[1]
+
+
+def test_book_job_runs_in_a_background_thread(app, demo, client, auth):
+    import threading
+
+    from portal.book_job import BookJob
+
+    auth.login("perencana")
+    assert client.post("/sop/buku").status_code == 303
+    for thread in threading.enumerate():
+        if thread.name.startswith("sop-book-"):
+            thread.join(timeout=60)
+    db.session.expire_all()
+    job = BookJob.query.one()
+    assert job.status == "selesai", job.error
+    assert job.requested_by_id == demo["perencana"].id
+    assert "Daftar Isi" in pdf_pages(client.get("/sop/buku.pdf").data)[1]

@@ -29,6 +29,14 @@ def run_position(run):
     return position_of(run)
 
 
+@bp.app_template_filter("waktu_singkat")
+def short_datetime(value) -> str:
+    """Template filter: a compact local date and time, e.g. "22-10-2026 08.00" (tables of many rows)."""
+    from portal.formatting import local
+
+    return local(value).strftime("%d-%m-%Y %H.%M") if value else ""
+
+
 @bp.app_template_global()
 def may_monitor() -> bool:
     """Template helper: whether the current user sees the Pemantauan link."""

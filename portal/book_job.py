@@ -56,6 +56,13 @@ class BookJob(db.Model):
         return self.status == "berjalan" and (self.updated_at or self.started_at) < utcnow() - STALE_AFTER
 
 
+def agency_today() -> date:
+    """Today's date in the agency's time zone (the book's print date)."""
+    from portal.formatting import local
+
+    return local(utcnow()).date()
+
+
 def book_definitions():
     """Every enabled (loaded) SOP definition, in list order."""
     return current_app.extensions["portal_plugins"].sorted_definitions()
@@ -71,7 +78,7 @@ def book_key(definitions, printed: date) -> str:
 
 def current_job() -> BookJob | None:
     """The newest job for today's book (running, finished or failed), if any."""
-    key = book_key(book_definitions(), date.today())
+    key = book_key(book_definitions(), agency_today())
     return db.session.scalar(select(BookJob).where(BookJob.key == key).order_by(BookJob.id.desc()).limit(1))
 
 
@@ -82,7 +89,7 @@ def start_job(user) -> tuple[BookJob, bool]:
         return job, False
     definitions = book_definitions()
     now = utcnow()
-    job = BookJob(key=book_key(definitions, date.today()), status="berjalan", total=len(definitions) + 1,
+    job = BookJob(key=book_key(definitions, agency_today()), status="berjalan", total=len(definitions) + 1,
                   sop_count=len(definitions), requested_by_id=user.id, started_at=now, updated_at=now)
     db.session.add(job)
     db.session.commit()
@@ -107,7 +114,7 @@ def run_job(app: Flask, job_id: int) -> None:
             db.session.commit()
 
         try:
-            data = render_book(book_definitions(), progress=progress)
+            data = render_book(book_definitions(), printed=agency_today(), progress=progress)
             stored = app.extensions["file_store"].save_bytes(data, "buku-sop.pdf")
             values = {"status": "selesai", "sha256": stored.sha256, "size": stored.size, "finished_at": utcnow()}
         except Exception as exc:  # recorded for the page; the log has the traceback

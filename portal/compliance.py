@@ -24,7 +24,7 @@ from portal.extensions import db
 from portal.models import Run, Task
 
 __all__ = ["StepFigures", "SopFigures", "nearest_rank", "compliance", "summary", "csv_text", "xlsx_bytes",
-           "bar_chart_svg", "period_bounds"]
+           "bar_chart_svg", "period_bounds", "spreadsheet_safe"]
 
 FACTORS = {"menit": 1, "jam": 60}
 
@@ -178,12 +178,12 @@ def csv_text(figures: SopFigures) -> str:
     writer = csv.writer(out)
     writer.writerow(HEADER)
     for row in _rows(figures):
-        writer.writerow(["" if v is None else _safe(v) for v in row])
+        writer.writerow(["" if v is None else spreadsheet_safe(v) for v in row])
     return out.getvalue()
 
 
-def _safe(value):
-    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
+def spreadsheet_safe(value):
+    """Neutralise spreadsheet formulas in text cells (CSV/XLSX injection): prefix a quote."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
@@ -203,7 +203,7 @@ def xlsx_bytes(figures: SopFigures, title: str) -> bytes:
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in _rows(figures):
-        sheet.append([_safe(v) for v in row])
+        sheet.append([spreadsheet_safe(v) for v in row])
     for letter, width in zip("ABCDEFGHIJKL", (5, 50, 28, 12, 10, 8, 10, 10, 10, 10, 10, 10)):
         sheet.column_dimensions[letter].width = width
     out = io.BytesIO()

@@ -188,6 +188,7 @@ def xlsx_bytes(page: OverviewPage, title: str) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from portal.compliance import spreadsheet_safe
     from portal.formatting import local
 
     book = Workbook()
@@ -205,12 +206,12 @@ def xlsx_bytes(page: OverviewPage, title: str) -> bytes:
         return local(dt).replace(tzinfo=None) if dt else None
 
     for number, (run, pos) in enumerate(page.rows, start=1):
-        sheet.append([
+        sheet.append([spreadsheet_safe(value) for value in [
             number, run.judul, run.sop_nama, run.sop_nomor, run.tahun, run.unit.nama if run.unit else "",
             run.status_label, pos.step_no if pos else None, pos.kegiatan if pos else "", pos.holder if pos else "",
             naive(pos.since) if pos else None, naive(pos.due) if pos else None,
             pos.late_minutes if pos else 0, pos.late_text if pos else "", run.return_count,
-        ])
+        ]])
     for column, width in zip(range(1, len(header) + 1), (5, 40, 32, 20, 7, 28, 11, 8, 40, 30, 17, 17, 12, 20, 8)):
         sheet.column_dimensions[get_column_letter(column)].width = width
     for row in sheet.iter_rows(min_row=3, min_col=11, max_col=12):

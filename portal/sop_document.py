@@ -109,7 +109,11 @@ def render_book(definitions: Iterable[SopDefinition], *, printed: date | None = 
         parts.append(data)
         if progress:
             progress(index + 1, total_steps)
-    printed = printed or date.today()
+    if printed is None:
+        from portal.formatting import local
+        from portal.models import utcnow
+
+        printed = local(utcnow()).date()
     front_pages = 2
     for _ in range(3):  # the table of contents may itself take more pages
         page = front_pages + 1

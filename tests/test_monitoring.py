@@ -154,11 +154,21 @@ def test_finished_run_archives_its_control_sheet(app, demo_runs, client, auth):
     assert store.verify(doc.sha256)
     from pypdf import PdfReader
 
-    text = "".join(p.extract_text() for p in PdfReader(store.path_for(doc.sha256).open("rb")).pages)
-    assert "LEMBAR KENDALI" in text and "Target IKM perlu" in text
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(store.path_for(doc.sha256).open("rb")).pages).split())
+    assert "LEMBAR KENDALI" in text and "Target IKM perlu disesuaikan dengan Renstra" in text
     assert "Dikembalikan" in text and "Tanda terima" in text and doc.sha256 != ""
     auth.login("kasubbag")  # observer: may open the archived sheet
     assert client.get(f"/arsip/{doc.id}/unduh").status_code == 200
     auth.logout()
     auth.login("stafppmep")
     assert client.get(f"/arsip/{doc.id}/unduh").status_code == 404
+
+
+def test_exports_neutralise_formulas(app, demo, client, auth):
+    from tests.helpers import start_pk
+
+    start_pk(app, demo, judul='=HYPERLINK("http://contoh.invalid","klik")')
+    auth.login("kadis")
+    sheet = load_workbook(io.BytesIO(client.get("/pemantauan.xlsx").data)).active
+    cell = sheet.cell(row=3, column=2)
+    assert cell.data_type == "s" and cell.value.startswith("'=HYPERLINK")

@@ -27,21 +27,30 @@ def can_start(user: User, definition) -> bool:
     return user.is_authenticated and user.has_role(definition.steps[0].actor)
 
 
+# --- observers (issue 9): see every run read-only; acting still goes through can_act ---
+HEAD_ROLES = ("kepala_dinas", "sekretaris")  # the heads who watch the Pemantauan
+
+
 def is_observer(user: User) -> bool:
     """True when ``user`` holds a role the admin marked as observer (sees every run, read-only)."""
     return bool(user.is_authenticated and any(ur.role.observer for ur in user.roles))
 
 
-def can_view_run(user: User, run: Run) -> bool:
-    """Admins, observers, the starter, and holders of any pelaksana role of the run's SOP may see it.
+def oversees_all(user: User) -> bool:
+    """True for observers and the heads (Kepala Dinas, Sekretaris): they may open every run, read-only."""
+    return is_observer(user) or any(user.has_role(key) for key in HEAD_ROLES)
 
-    Observers only see: acting stays with ``can_act``, which ignores the observer flag.
+
+def can_view_run(user: User, run: Run) -> bool:
+    """Admins, observers and heads, the starter, and holders of any pelaksana role of the run's SOP may see it.
+
+    Observers and heads only see: acting stays with ``can_act``, which ignores both.
     """
     if not user.is_authenticated:
         return False
     if user.is_admin or run.started_by_id == user.id:
         return True
-    if is_observer(user):
+    if oversees_all(user):
         return True
     lanes = {key for key, _ in run.sop.pelaksana}
     return any(ur.role.key in lanes for ur in user.roles)

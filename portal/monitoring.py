@@ -13,14 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
 
-from portal.access import is_observer
+from portal.access import oversees_all
 from portal.extensions import db
 from portal.models import Run, Task, Unit, User, utcnow
 from portal.run_status import Position, positions
 
 __all__ = ["can_monitor", "Filters", "overview", "counts", "xlsx_bytes", "STATUS_CHOICES", "SORT_CHOICES"]
 
-HEAD_ROLES = ("kepala_dinas", "sekretaris")
 STATUS_CHOICES = {
     "berjalan": "Semua yang berjalan", "terlambat": "Terlambat", "tepat": "Tepat waktu",
     "dikembalikan": "Pernah dikembalikan", "selesai": "Selesai",
@@ -34,7 +33,7 @@ def can_monitor(user: User) -> bool:
     """Kepala Dinas, Sekretaris, observer roles and admins see the Pemantauan."""
     if not user.is_authenticated:
         return False
-    return user.is_admin or is_observer(user) or any(user.has_role(key) for key in HEAD_ROLES)
+    return user.is_admin or oversees_all(user)
 
 
 @dataclass

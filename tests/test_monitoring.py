@@ -172,3 +172,16 @@ def test_exports_neutralise_formulas(app, demo, client, auth):
     sheet = load_workbook(io.BytesIO(client.get("/pemantauan.xlsx").data)).active
     cell = sheet.cell(row=3, column=2)
     assert cell.data_type == "s" and cell.value.startswith("'=HYPERLINK")
+
+
+def test_heads_and_observers_see_runs_outside_their_lanes(app, demo):
+    from types import SimpleNamespace
+
+    from portal.access import can_act, can_view_run
+
+    foreign = SimpleNamespace(started_by_id=-1, sop=SimpleNamespace(pelaksana=(("bappeda", "Bappeda"),)))
+    assert can_view_run(demo["sekretaris"], foreign) and can_view_run(demo["kadis"], foreign)
+    assert can_view_run(demo["kasubbag"], foreign)  # observer role in the demo
+    assert not can_view_run(demo["perencana"], foreign) and not can_view_run(demo["stafppmep"], foreign)
+    task = SimpleNamespace(status="terbuka", assignee_id=None, role_key="bappeda", unit_id=None)
+    assert not any(can_act(demo[u], task) for u in ("sekretaris", "kadis", "kasubbag"))

@@ -407,6 +407,7 @@ def render_page(lay: Layout, rows: list[Row], *, page: int, pages: int, paged: b
     for row in rows:
         _draw_symbol(svg, symbols[row.step.no], row.step.actor)
     return_sides: dict[int, int] = {}
+    exit_sides: dict[int, int] = {}  # the side a step's next arrow leaves by (0: bottom)
     for row in rows:
         step = row.step
         sym = symbols[step.no]
@@ -429,6 +430,7 @@ def render_page(lay: Layout, rows: list[Row], *, page: int, pages: int, paged: b
                 return_sides[step.no] = 1 if target.x >= sym.x else -1
             else:
                 direction = 1 if target.x > sym.x else -1
+                exit_sides[step.no] = direction
                 svg.arrow([(sym.side(direction), sym.y), (target.x, sym.y), (target.x, target.top)],
                           kind="next", source=step.no, target=nxt.no, label=label, bounds=bounds)
                 return_sides[step.no] = -direction
@@ -443,14 +445,19 @@ def render_page(lay: Layout, rows: list[Row], *, page: int, pages: int, paged: b
         prev = numbers[numbers.index(rows[0].step.no) - 1]
         svg.arrow([(first.x, HEAD_H + 19), (first.x, first.top)], kind="continue", source=prev,
                   target=rows[0].step.no)
-    _draw_returns(svg, lay, rows, symbols, return_sides)
+    _draw_returns(svg, lay, rows, symbols, return_sides, exit_sides)
     title = f"Bagan alir SOP {lay.definition.nama}" + (f" (halaman {page + 1} dari {pages})" if pages > 1 else "")
     return svg.render(lay.width, height, title)
 
 
 def _draw_returns(svg: _Svg, lay: Layout, rows: list[Row], symbols: dict[int, _Symbol],
-                  return_sides: dict[int, int]) -> None:
-    """Decision branches back up to the step the definition names (or to a connector)."""
+                  return_sides: dict[int, int], exit_sides: dict[int, int]) -> None:
+    """Decision branches back up to the step the definition names (or to a connector).
+
+    A return enters the target from the side facing its channel, unless the target's own
+    next arrow leaves by that side: then it comes down into the target's top, on that side.
+    """
+    tops = {row.step.no: row.y for row in rows}
     channel_use: dict[tuple[str, int], int] = {}
     for row in rows:
         step = row.step
@@ -474,10 +481,16 @@ def _draw_returns(svg: _Svg, lay: Layout, rows: list[Row], symbols: dict[int, _S
             _draw_connector(svg, channel, cy, step.decision, role="return", pointing="up")
             continue
         enter = -1 if channel < target.x else 1
-        end_x = target.side(enter)
+        bounds = (lane.x, lane.x + lane.width)
+        if exit_sides.get(target.step.no) == enter:  # that side is taken: come down into the top
+            over = tops[target.step.no] + 3
+            x_end = target.x + enter * target.w / 4
+            svg.arrow([start, (channel, sym.y), (channel, over), (x_end, over), (x_end, target.top)],
+                      kind="return", source=step.no, target=step.decision, label=word, bounds=bounds)
+            continue
         ty = target.y - 5 if target.shape != "decision" else target.y
-        svg.arrow([start, (channel, sym.y), (channel, ty), (end_x, ty)], kind="return", source=step.no,
-                  target=step.decision, label=word, bounds=(lane.x, lane.x + lane.width))
+        svg.arrow([start, (channel, sym.y), (channel, ty), (target.side(enter), ty)], kind="return",
+                  source=step.no, target=step.decision, label=word, bounds=bounds)
 
 
 def flowchart_pages(definition: SopDefinition, *, width: float = 774.0,

@@ -14,65 +14,19 @@ tests and tools can read the drawing back.
 """
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
-from functools import lru_cache
-from xml.sax.saxutils import escape
-
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 
 from portal.sop import SopDefinition, Step
+from portal.svg_draw import FONT_SIZE, LINE, SvgCanvas, pentagon, svg_data_uri, svg_size, wrap
 
-__all__ = ["Layout", "flowchart_pages", "flowchart_svg", "svg_data_uri", "FONT_FAMILY"]
+__all__ = ["Layout", "layout", "flowchart_pages", "flowchart_svg", "svg_data_uri", "svg_size"]
 
-FONT_FAMILY = "DejaVu Sans"
-FONT_SIZE = 6.5
-LINE = 8.0  # line height in user units (points)
 PAD = 3.0
 HEAD_H = 44.0  # two header rows
 CONNECTOR_H = 26.0  # strip for off-page connectors at the top/bottom of a page
 SYMBOL_H = 18.0
 DIAMOND_H = 26.0
-INK = "#1f2933"
 FILL = "#e8f0fb"
-
-
-@lru_cache(maxsize=1)
-def _font_name() -> str:
-    """Register the portal's TTF with ReportLab once, for measuring text widths."""
-    from portal.pdf import font_files
-
-    name = "FlowchartMeasure"
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, font_files()[0]))
-    return name
-
-
-def wrap(text: str, width: float, size: float = FONT_SIZE) -> list[str]:
-    """Split ``text`` into lines no wider than ``width`` points (long words are cut)."""
-    font = _font_name()
-    lines: list[str] = []
-    for paragraph in (text or "").splitlines() or [""]:
-        current = ""
-        for word in paragraph.split():
-            candidate = f"{current} {word}".strip()
-            if pdfmetrics.stringWidth(candidate, font, size) <= width:
-                current = candidate
-                continue
-            if current:
-                lines.append(current)
-            while pdfmetrics.stringWidth(word, font, size) > width and len(word) > 1:
-                cut = len(word)
-                while cut > 1 and pdfmetrics.stringWidth(word[:cut], font, size) > width:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            current = word
-        lines.append(current)
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines or [""]
 
 
 @dataclass
@@ -185,84 +139,6 @@ def paginate(lay: Layout, page_height: float | None) -> list[list[Row]]:
     return pages
 
 
-class _Svg:
-    """A small SVG writer with the primitives of the chart."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-
-    def line(self, x1, y1, x2, y2, *, stroke=INK, width=0.6, dash: str | None = None) -> None:
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        self.add(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{stroke}" '
-                 f'stroke-width="{width}"{extra}/>')
-
-    def rect(self, x, y, w, h, *, fill="none", stroke=INK, width=0.6, rx=0.0, dash=None, attrs="") -> None:
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        self.add(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="{rx:.1f}" ry="{rx:.1f}" '
-                 f'fill="{fill}" stroke="{stroke}" stroke-width="{width}"{extra}{attrs}/>')
-
-    def polygon(self, points, *, fill=INK, stroke=INK, width=0.6, attrs="", dash=None) -> None:
-        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        self.add(f'<polygon points="{pts}" fill="{fill}" stroke="{stroke}" stroke-width="{width}"{extra}{attrs}/>')
-
-    def text(self, x, y, value, *, size=FONT_SIZE, anchor="start", bold=False) -> None:
-        weight = ' font-weight="bold"' if bold else ""
-        self.add(f'<text x="{x:.1f}" y="{y:.1f}" font-family="{FONT_FAMILY}" font-size="{size}" '
-                 f'text-anchor="{anchor}" fill="{INK}"{weight}>{escape(value)}</text>')
-
-    def lines(self, x, y, values, *, anchor="start", bold=False, size=FONT_SIZE) -> None:
-        for i, value in enumerate(values):
-            self.text(x, y + (i + 1) * LINE - 1.8, value, anchor=anchor, bold=bold, size=size)
-
-    def arrow(self, points, *, kind: str, source: int, target: int, label: str = "", dash=None,
-              bounds: tuple[float, float] | None = None) -> None:
-        """A polyline ending in a polygon arrowhead, grouped with its data attributes."""
-        self.add(f'<g class="arrow" data-kind="{kind}" data-from="{source}" data-to="{target}">')
-        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        extra = f' stroke-dasharray="{dash}"' if dash else ""
-        self.add(f'<polyline points="{pts}" fill="none" stroke="{INK}" stroke-width="0.7"{extra}/>')
-        (x1, y1), (x2, y2) = points[-2], points[-1]
-        self.polygon(_head(x1, y1, x2, y2), attrs=' class="arrowhead"')
-        if label:
-            self._label(points, label, bounds)
-        self.add("</g>")
-
-    def _label(self, points, label: str, bounds: tuple[float, float] | None) -> None:
-        """Write a branch label beside the first segment, kept inside the lane ``bounds``."""
-        (lx, ly), (nx, ny) = points[0], points[1]
-        size = 5.0
-        width = pdfmetrics.stringWidth(label, _font_name(), size) + 1
-        if ny == ly:  # horizontal: under the line, on the side it leaves
-            x = lx + 1 if nx > lx else lx - 1 - width
-            y = ly + 6
-        else:  # vertical: right of the line, just below the symbol
-            x, y = lx + 2, ly + 6
-        if bounds is not None:
-            x = min(max(x, bounds[0] + 1), bounds[1] - 1 - width)
-        self.text(x, y, label, size=size, bold=True)
-
-    def render(self, width: float, height: float, title: str) -> str:
-        body = "\n".join(self.parts)
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-                f'viewBox="0 0 {width:.1f} {height:.1f}" role="img" class="sop-flowchart">'
-                f"<title>{escape(title)}</title>\n"
-                f'<rect x="0" y="0" width="{width:.1f}" height="{height:.1f}" fill="#ffffff" stroke="{INK}" '
-                f'stroke-width="0.8"/>\n{body}\n</svg>')
-
-
-def _head(x1: float, y1: float, x2: float, y2: float, size: float = 4.0) -> list[tuple[float, float]]:
-    """Triangle arrowhead at (x2, y2) pointing along the last segment (axis-aligned)."""
-    if x1 == x2:
-        d = 1 if y2 > y1 else -1
-        return [(x2, y2), (x2 - size / 2, y2 - d * size), (x2 + size / 2, y2 - d * size)]
-    d = 1 if x2 > x1 else -1
-    return [(x2, y2), (x2 - d * size, y2 - size / 2), (x2 - d * size, y2 + size / 2)]
-
-
 @dataclass
 class _Symbol:
     step: Step
@@ -293,7 +169,7 @@ def _shape(definition: SopDefinition, step: Step) -> str:
     return "process"
 
 
-def _draw_header(svg: _Svg, lay: Layout, top: float) -> None:
+def _draw_header(svg: SvgCanvas, lay: Layout, top: float) -> None:
     lane_cols = list(lay.lanes.values())
     mutu = [c for c in lay.columns if c.key in dict(MUTU_COLUMNS)]
     half = HEAD_H / 2
@@ -313,27 +189,15 @@ def _draw_header(svg: _Svg, lay: Layout, top: float) -> None:
             svg.text((x0 + x1) / 2, top + half / 2 + 2.5, title, anchor="middle", bold=True)
 
 
-def _pentagon(cx: float, y: float, *, pointing: str = "down") -> tuple[list, float]:
-    """Points of an off-page connector pentagon pointing down (or up), and its text baseline."""
-    w, h = 16.0, 16.0
-    if pointing == "down":
-        pts = [(cx - w / 2, y), (cx + w / 2, y), (cx + w / 2, y + h * 0.6), (cx, y + h), (cx - w / 2, y + h * 0.6)]
-        ty = y + h * 0.5
-    else:
-        pts = [(cx, y), (cx + w / 2, y + h * 0.4), (cx + w / 2, y + h), (cx - w / 2, y + h), (cx - w / 2, y + h * 0.4)]
-        ty = y + h * 0.8
-    return pts, ty
-
-
-def _draw_connector(svg: _Svg, cx: float, y: float, label: int, *, role: str, pointing: str = "down") -> None:
-    pts, ty = _pentagon(cx, y, pointing=pointing)
+def _draw_connector(svg: SvgCanvas, cx: float, y: float, label: int, *, role: str, pointing: str = "down") -> None:
+    pts, ty = pentagon(cx, y, pointing=pointing)
     svg.add(f'<g class="connector" data-step="{label}" data-role="{role}">')
     svg.polygon(pts, fill="#ffffff")
     svg.text(cx, ty, str(label), size=5.5, anchor="middle", bold=True)
     svg.add("</g>")
 
 
-def _draw_symbol(svg: _Svg, sym: _Symbol, lane_key: str) -> None:
+def _draw_symbol(svg: SvgCanvas, sym: _Symbol, lane_key: str) -> None:
     step = sym.step
     dash = "2,1.5" if step.optional else None
     attrs = (f'<g class="symbol" data-step="{step.no}" data-lane="{lane_key}" data-shape="{sym.shape}"'
@@ -368,7 +232,7 @@ def _reject_word(step: Step) -> str:
 
 def render_page(lay: Layout, rows: list[Row], *, page: int, pages: int, paged: bool) -> str:
     """Draw one page of the chart: header, rows, symbols, arrows and connectors."""
-    svg = _Svg()
+    svg = SvgCanvas()
     top_strip = CONNECTOR_H if paged and page > 0 else 0.0
     y = HEAD_H + top_strip
     for row in rows:
@@ -450,7 +314,7 @@ def render_page(lay: Layout, rows: list[Row], *, page: int, pages: int, paged: b
     return svg.render(lay.width, height, title)
 
 
-def _draw_returns(svg: _Svg, lay: Layout, rows: list[Row], symbols: dict[int, _Symbol],
+def _draw_returns(svg: SvgCanvas, lay: Layout, rows: list[Row], symbols: dict[int, _Symbol],
                   return_sides: dict[int, int], exit_sides: dict[int, int]) -> None:
     """Decision branches back up to the step the definition names (or to a connector).
 
@@ -506,16 +370,4 @@ def flowchart_svg(definition: SopDefinition, width: float = 774.0) -> str:
     """The whole chart as one SVG (for the SOP page)."""
     return flowchart_pages(definition, width=width)[0]
 
-
-def svg_data_uri(svg: str) -> str:
-    """An SVG as a ``data:image/svg+xml;base64,...`` URI (xhtml2pdf draws SVG only this way)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-
-
-def svg_size(svg: str) -> tuple[float, float]:
-    """The width and height attributes of an SVG made here."""
-    import re
-
-    match = re.search(r'width="([\d.]+)" height="([\d.]+)"', svg)
-    return (float(match.group(1)), float(match.group(2))) if match else (0.0, 0.0)
 

@@ -27,6 +27,20 @@ def can_start(user: User, definition) -> bool:
     return user.is_authenticated and user.has_role(definition.steps[0].actor)
 
 
+# --- observers (issue 9): see every run read-only; acting still goes through can_act ---
+HEAD_ROLES = ("kepala_dinas", "sekretaris")  # the heads who watch the Pemantauan
+
+
+def is_observer(user: User) -> bool:
+    """True when ``user`` holds a role the admin marked as observer (sees every run, read-only)."""
+    return bool(user.is_authenticated and any(ur.role.observer for ur in user.roles))
+
+
+def oversees_all(user: User) -> bool:
+    """True for observers and the heads (Kepala Dinas, Sekretaris): they may open every run, read-only."""
+    return is_observer(user) or any(user.has_role(key) for key in HEAD_ROLES)
+
+
 def lane_sop_ids(user: User) -> list[str]:
     """Ids of the loaded SOPs in which ``user`` holds a pelaksana role."""
     from flask import current_app
@@ -39,13 +53,14 @@ def lane_sop_ids(user: User) -> list[str]:
 def runs_visible_to(user: User):
     """SQL condition on ``Run`` selecting the runs ``user`` may see: the one rule for pages and downloads.
 
-    Admins see every run; others the runs they started and the runs of SOPs in which they
-    hold a pelaksana role. Lists (runs, archive) filter with it and ``can_view_run`` asks it,
+    Admins, observers and heads see every run (observers and heads read-only: acting stays
+    with ``can_act``); others the runs they started and the runs of SOPs in which they hold a
+    pelaksana role. Lists (runs, archive) filter with it and ``can_view_run`` asks it,
     so a list never shows what a download would refuse.
     """
     if not getattr(user, "is_authenticated", False):
         return false()
-    if user.is_admin:
+    if user.is_admin or oversees_all(user):
         return true()
     return or_(Run.started_by_id == user.id, Run.sop_id.in_(lane_sop_ids(user)))
 

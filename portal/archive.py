@@ -37,6 +37,9 @@ def archive_run(run: Run, *, now: datetime) -> list[ArchivedDocument]:
         )
         db.session.add(doc)
         documents.append(doc)
+    from portal.control_sheet import archive_control_sheet  # local: the sheet reads the archive's models
+
+    documents.append(archive_control_sheet(run, now=now))
     audit.record("arsip", run=run, at=now, detail=f"{len(documents)} dokumen diarsipkan")
     return documents
 

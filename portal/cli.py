@@ -93,5 +93,7 @@ def archive_verify():
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
+    import portal.sop_document_cli  # noqa: F401  (adds ``sop document`` and ``sop book``)
+
     for group in (user_cli, sop_cli, demo_cli, archive_cli):
         app.cli.add_command(group)

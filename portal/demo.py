@@ -41,6 +41,9 @@ ROLES = [
     ("bappeda", "Bappeda", False, True),
 ]
 
+# Roles marked as observers in the demo: they see the Pemantauan and every run read-only.
+OBSERVER_ROLES = {"kasubbag_ppmep"}
+
 # username, nama, NIP, jabatan, unit, roles [(role, unit or None)], admin
 USERS = [
     ("admin", "Administrator Sistem", "198801012015031001", "Pranata Komputer", "sekretariat", [], True),
@@ -83,7 +86,8 @@ def ensure_roles() -> dict[str, Role]:
     existing = {r.key: r for r in db.session.scalars(select(Role))}
     for key, label, per_unit, external in ROLES:
         if key not in existing:
-            existing[key] = Role(key=key, label=label, per_unit=per_unit, external=external)
+            existing[key] = Role(key=key, label=label, per_unit=per_unit, external=external,
+                                 observer=key in OBSERVER_ROLES)
             db.session.add(existing[key])
     for definition in current_app.extensions["portal_plugins"].definitions.values():
         for key, label in definition.pelaksana:

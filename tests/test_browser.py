@@ -354,8 +354,9 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     archive = page.locator("#archive tbody tr")
     archive.filter(has_text="dokumen-pk-2027.pdf").wait_for()
     listed = page.locator("#archive-list").inner_text()
-    assert "2 dokumen." in listed, listed
-    assert archive.count() == 2
+    assert "3 dokumen." in listed, listed  # the document, the receipt and the run's Lembar Kendali
+    assert archive.count() == 3
+    assert "Lembar kendali" in archive.filter(has_text="lembar-kendali-pelaksanaan-").inner_text()
     document_row = archive.filter(has_text="dokumen-pk-2027.pdf")
     receipt_row = archive.filter(has_text=f"tanda-terima-{number.replace('/', '-')}.pdf")
     assert document_row.count() == 1 and receipt_row.count() == 1

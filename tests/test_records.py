@@ -42,7 +42,7 @@ def test_handover_issues_receipt_and_archives(app, demo, client):
     assert receipt.giver["nama"].startswith("Budi Santoso") and receipt.receiver["nama"].startswith("Fajar Nugraha")
     assert [d["filename"] for d in receipt.documents] == ["PK final 2026.pdf"]
     docs = list(db.session.scalars(select(ArchivedDocument).where(ArchivedDocument.run_id == run.id)))
-    assert sorted(d.kind for d in docs) == ["dokumen", "tanda_terima"]
+    assert sorted(d.kind for d in docs) == ["dokumen", "lembar_kendali", "tanda_terima"]
     assert all(len(d.sha256) == 64 and d.nomor_sop == "62/46/SEKRT/2023" and d.tahun == 2026 for d in docs)
     pdf = client.get(f"/tanda-terima/{receipt.id}.pdf")
     assert pdf.status_code == 200 and pdf.headers["X-Content-Type-Options"] == "nosniff"
@@ -99,16 +99,16 @@ def test_verification_page_authentic_then_tampered(app, demo, client):
 def test_archive_verify_clean(app, demo, client):
     finish_run(app, demo, client)
     result = app.test_cli_runner().invoke(args=["archive", "verify"])
-    assert result.exit_code == 0 and "2 berkas diperiksa, 0 tidak cocok." in result.output
+    assert result.exit_code == 0 and "3 berkas diperiksa, 0 tidak cocok." in result.output
 
 
 def test_archive_search_filters_and_download(app, demo, client):
     run = finish_run(app, demo, client, judul="PK Bidang Pelayanan 2026")
     page = client.get("/arsip?q=pelayanan").get_data(as_text=True)
-    assert "PK Bidang Pelayanan 2026" in page and "2 dokumen" in page
+    assert "PK Bidang Pelayanan 2026" in page and "3 dokumen" in page  # with the Lembar Kendali
     assert "0 dokumen" in client.get("/arsip?q=renstra").get_data(as_text=True)
     assert "0 dokumen" in client.get("/arsip?tahun=2019").get_data(as_text=True)
-    assert "2 dokumen" in client.get("/arsip?sop=pk_jabar&tahun=2026").get_data(as_text=True)
+    assert "3 dokumen" in client.get("/arsip?sop=pk_jabar&tahun=2026").get_data(as_text=True)
     doc = db.session.scalar(select(ArchivedDocument).where(ArchivedDocument.kind == "dokumen"))
     download = client.get(f"/arsip/{doc.id}/unduh")
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
@@ -120,7 +120,7 @@ def test_archive_pagination(app, demo, client):
     app.config["ARCHIVE_PAGE_SIZE"] = 1
     finish_run(app, demo, client)
     page = client.get("/arsip").get_data(as_text=True)
-    assert "Halaman 1 dari 2" in page and "halaman=2" in page
+    assert "Halaman 1 dari 3" in page and "halaman=2" in page  # document, receipt, Lembar Kendali
 
 
 def test_download_only_for_allowed_users(app, demo, client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -67,6 +67,8 @@ class Role(db.Model):
     label: Mapped[str] = mapped_column(String(200))
     per_unit: Mapped[bool] = mapped_column(default=False)
     external: Mapped[bool] = mapped_column(default=False)
+    # Observers (e.g. Kasubbag PPMEP, Tim SAKIP) see the Pemantauan and open every run read-only.
+    observer: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 class User(UserMixin, db.Model):

@@ -8,3 +8,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (auth, tasks, runs, archive, receipts, sops, admin, admin_org, help):
         app.register_blueprint(module.bp)
+    from portal.views import compliance, monitor, sopdoc  # issue 9: monitoring, SOP documents
+
+    for module in (monitor, compliance, sopdoc):
+        app.register_blueprint(module.bp)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 # PDF names that make a document run code or start programs when opened.
 ACTIVE_PDF_NAMES = {"JavaScript": "JavaScript", "JS": "JavaScript", "Launch": "perintah peluncuran (/Launch)"}
-_NAME_RE = re.compile(rb"/([A-Za-z0-9#]{2,40})")
+_NAME_RE = re.compile(rb"/([A-Za-z0-9#]{2,40})(?=[\s/<>\[\]()%{}]|$)")
+_STREAM_RE = re.compile(rb"stream\r?\n.*?endstream", re.S)  # binary content: not PDF syntax
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _OBJSTM_RE = re.compile(rb"/Type\s*/ObjStm[^>]*>>\s*stream\r?\n", re.S)
 _MAX_INFLATE = 32 * 1024 * 1024
@@ -31,11 +32,12 @@ def _active_names(data: bytes) -> set[str]:
 def pdf_active_content(path: Path) -> str | None:
     """What active content the PDF at ``path`` declares (e.g. ``"JavaScript"``), or None.
 
-    Scans the raw bytes and the inflated compressed object streams (where a dictionary
-    with an action can hide); inflation stops at 32 MB.
+    Scans the PDF syntax outside streams (stream contents are binary: a chance "/JS" in
+    compressed data is no action) and the inflated compressed object streams (where a
+    dictionary with an action can hide); inflation stops at 32 MB.
     """
     data = path.read_bytes()
-    found = _active_names(data)
+    found = _active_names(_STREAM_RE.sub(b"stream endstream", data))
     budget = _MAX_INFLATE
     for match in _OBJSTM_RE.finditer(data):
         if budget <= 0:

@@ -24,7 +24,7 @@ def demo_live(tmp_path_factory):
             "langkah": f"/tugas/{db.session.scalar(db.select(Task.id).where(Task.status == 'terbuka', Task.step_no == 3))}",
             "pelaksanaan": f"/pelaksanaan/{db.session.scalar(db.select(Run.id).where(Run.status == 'selesai'))}",
             "verifikasi": f"/verifikasi/{db.session.scalar(db.select(Receipt.token))}",
-            "arsip": "/arsip", "sop": "/sop/pk_jabar", "daftar": "/pelaksanaan",
+            "arsip": "/arsip", "sop": "/sop/pk_jabar", "daftar": "/pelaksanaan", "daftar-sop": "/sop", "panduan": "/panduan",
         }
         db.session.remove()
     live.pages = pages

@@ -1,6 +1,7 @@
 """The wheel works: it holds every package, the core templates, the migrations and the guide,
 and the app built from the unpacked wheel alone migrates a database and serves the login page."""
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,7 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+    source = tmp_path_factory.mktemp("source")  # build from a copy: no build/ left in the checkout
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for folder in ("portal", "plugins", "templates", "migrations", "docs"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
                              "--quiet", "-w", str(out)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     [built] = out.glob("sop_portal-*.whl")

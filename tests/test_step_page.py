@@ -164,3 +164,24 @@ def test_demo_just_started_run_is_never_already_late(app):
         start = just_started(now)
         assert start.astimezone(wib).replace(tzinfo=None) == expected, now_local
         assert calendar.add(start, 30, "menit") > now, now_local
+
+
+def test_zero_working_minutes_are_explained(app, demo, client):
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from portal import runner
+    from tests.helpers import pk_definition
+
+    evening = datetime(2026, 11, 23, 20, 0, tzinfo=ZoneInfo("Asia/Jakarta")).astimezone(timezone.utc)
+    with app.test_request_context():
+        run = runner.start_run(pk_definition(app), demo["kadis"], judul="PK malam", tahun=2026,
+                               unit_id=demo["kadis"].unit_id, now=evening)
+        db.session.commit()
+        [task] = open_tasks(run.id)
+        runner.complete_task(task.id, demo["kadis"], expected_version=task.version, action="selesai",
+                             now=evening + timedelta(minutes=10))
+        db.session.commit()
+    login(client, "kadis")
+    row = client.get(f"/pelaksanaan/{run.id}").get_data(as_text=True).split('id="steps"')[1].split("</tr>")[1]
+    assert "0 menit" in row and "di luar jam kerja" in row and "tidak dihitung" in row

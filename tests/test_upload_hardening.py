@@ -124,3 +124,14 @@ def test_pdf_with_javascript_refused_through_the_step_page(app, demo, client):
 
 def test_plain_pdf_accepted(tmp_path):
     assert FileStore(tmp_path).save_bytes(small_pdf(), "biasa.pdf").size > 0
+
+
+def test_action_names_inside_binary_stream_content_are_not_actions(tmp_path):
+    """Compressed page content or images can hold the bytes "/JS " by chance (a generated
+    Lembar Kendali did): only PDF syntax outside streams, and object streams, are read."""
+    noise = b"\x8f\x02/JS /Launch\x00\xff/JavaScript("
+    content = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n2 0 obj\n<< /Length " + str(len(noise)).encode()
+               + b" /Filter /FlateDecode >>\nstream\n" + noise + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+    assert FileStore(tmp_path).save_bytes(content, "lembar.pdf").size == len(content)
+    with pytest.raises(UploadRejected):  # the same bytes as a dictionary entry are refused
+        FileStore(tmp_path).save_bytes(_pdf_with(b"<< /S /JavaScript /JS (x) >>"), "lembar.pdf")

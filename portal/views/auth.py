@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 
 from portal import audit
 from portal.extensions import db
-from portal.forms import LoginForm, first_error
+from portal.core_forms import LoginForm, first_error
 from portal.models import User, utcnow
 from portal.views.helpers import back
 

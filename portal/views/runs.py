@@ -11,7 +11,7 @@ from portal import runner
 from portal.access import can_start, can_view_run, runs_visible_to
 from portal.downloads import send_generated, send_stored_file
 from portal.extensions import db
-from portal.forms import CancelForm, ReassignForm, StartRunForm, first_error
+from portal.core_forms import CancelForm, ReassignForm, StartRunForm, first_error
 from portal.models import Attachment, AuditEvent, Receipt, Run, Task, TaskStatus, Unit, User
 from portal.run_summary import step_rows
 from portal.templating import render_page

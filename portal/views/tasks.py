@@ -107,7 +107,7 @@ def return_notice(task: Task, run_tasks: list[Task]) -> dict | None:
     previous = [t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt - 1
                 and (t.unit_id == task.unit_id)]
     between = [t for t in run_tasks if previous and t.status == TaskStatus.SELESAI and t.id > max(p.id for p in previous)
-               and t.id < task.id and t.step_no != task.step_no]
+               and t.id < task.id and t.step_no != task.step_no and t.id != returns[-1].id]
     return {"by": returns[-1], "previous": previous, "between": between}
 
 

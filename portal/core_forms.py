@@ -1,7 +1,8 @@
 """Flask-WTF forms of the core pages (login, start a run, reassign, cancel), messages in Indonesian.
 
-Templates render every field through one macro (templates/macros/fields.html). Checks that
-need the database or the SOP definition stay in the runner, which refuses bad input on its own.
+Templates render every field through one macro (templates/macros/fields.html). Checks that need
+the database or the SOP definition stay in the runner, which refuses bad input on its own.
+(Named ``core_forms`` so that it does not clash with the plugins' step-form engine.)
 """
 from __future__ import annotations
 

@@ -63,6 +63,14 @@ def export_sops(as_json):
     click.echo(json.dumps([d.to_dict() for d in registry.sorted_definitions()], ensure_ascii=False, indent=2))
 
 
+@sop_cli.command("schema")
+def sop_schema():
+    """The JSON Schema of definition files (Indonesian keys), for editors and reviews."""
+    from portal.definition_schema import json_schema
+
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
 @demo_cli.command("load")
 @click.option("--no-runs", is_flag=True, help="Tanpa contoh pelaksanaan.")
 def demo_load(no_runs):

@@ -11,19 +11,12 @@ from portal import runner
 from portal.access import can_act
 from portal.extensions import db
 from portal.models import Attachment, Run, Task, Unit, User, utcnow
+from portal.forms.samples import sample_data
 from portal.pdf import font_css, render_pdf
 
 SAMPLE_DOC = """<html><head><style>{{ font|safe }} body { font-family: 'DejaVu Sans'; font-size: 11pt; }</style></head>
 <body><h1>{{ title }}</h1><p>{{ run.sop_nama }} · {{ run.sop_nomor }}</p><p>Judul: {{ run.judul }} ({{ run.tahun }})</p>
 <p>Dokumen contoh yang dibuat oleh data demo SOP Portal.</p></body></html>"""
-
-PK_ROWS = {"rows": [
-    {"sasaran": "Meningkatnya realisasi investasi", "indikator": "Persentase realisasi investasi terhadap target",
-     "target": "100", "satuan": "%"},
-    {"sasaran": "Meningkatnya kualitas pelayanan perizinan", "indikator": "Indeks Kepuasan Masyarakat",
-     "target": "88,5", "satuan": "indeks"},
-]}
-
 
 def sample_document(run: Run, title: str, task: Task, user: User, at: datetime | None = None) -> Attachment:
     """Attach a small generated PDF to ``task`` (stands in for an uploaded document)."""
@@ -51,7 +44,8 @@ def step_once(run: Run, now: datetime, *, action: str | None = None, catatan: st
         user = actor_for(task)
         step = task.step
         chosen = action or ("setuju" if step.decision else "selesai")
-        form_data = PK_ROWS if step.form == "target_pk" and chosen != "kembali" else None
+        spec = run.sop.form(step.form)
+        form_data = sample_data(spec) if spec is not None and chosen != "kembali" else None
         if step.output and chosen != "kembali" and step.no in (3, 7, 9):
             sample_document(run, step.output[:60], task, user, at=now)
         receiver = None

@@ -65,6 +65,16 @@ def portal_run_documents(definition: "SopDefinition", run: Any) -> list[tuple[st
     ``run`` (shown as "Cetak PDF" buttons on the run page)."""
 
 
+@hookspec
+def portal_validate_form(definition: "SopDefinition", step: "Step", form_key: str, data: dict, run: Any) -> None:
+    """Check rules across fields of a declared form after its fields are valid.
+
+    Called when a step with ``formulir = form_key`` is submitted, with the typed
+    ``data`` (numbers as numbers). Raise ``StepRefused("...")`` (from
+    ``portal.plugin_api``) to refuse: the page answers 400 with the message beside the
+    form and nothing is saved. Return None to accept."""
+
+
 # --- afterwards: what a plugin hears -------------------------------------------------
 
 @hookspec

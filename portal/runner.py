@@ -14,31 +14,10 @@ from sqlalchemy import func, select, update
 
 from portal import audit
 from portal.access import can_act, can_start, role_per_unit
+from portal.errors import Conflict, NotAllowed, RunnerError, StepRefused  # noqa: F401 (re-exported)
 from portal.extensions import db
 from portal.models import Run, Task, Unit, User, utcnow
 from portal.sop import SopDefinition, Step, snapshot_sha
-
-
-class RunnerError(Exception):
-    """A refused action; ``message`` is Indonesian and shown to the user."""
-
-    status = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class NotAllowed(RunnerError):
-    """The user may not do this (HTTP 403)."""
-
-    status = 403
-
-
-class Conflict(RunnerError):
-    """Someone else changed the task first (HTTP 409)."""
-
-    status = 409
 
 
 def calendar():
@@ -220,7 +199,11 @@ def _advance(run: Run, task: Task, step: Step, action: str, now: datetime) -> No
     run.finished_at = now
     run.current_step_no = None
     from portal.archive import archive_run
+    from portal.documents import store_final_documents
+    from portal.records import write_run_records
 
+    write_run_records(run, now=now)
+    store_final_documents(run, now=now)
     archive_run(run, now=now)
     current_app.extensions["portal_plugins"].pm.hook.portal_run_finished(definition=definition, run=run)
 

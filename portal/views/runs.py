@@ -1,6 +1,7 @@
 """Runs (Pelaksanaan SOP): start, the run page with its timeline, admin actions, downloads."""
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -11,6 +12,7 @@ from portal import audit, runner
 from portal.access import can_start, can_view_run
 from portal.extensions import db
 from portal.models import Attachment, AuditEvent, Receipt, Run, Task, Unit, User
+from portal.documents import document_rows
 from portal.run_summary import step_rows
 from portal.templating import render_page
 from portal.views.helpers import admin_required, with_write_retry
@@ -92,9 +94,11 @@ def show(run_id: int):
     receipts = list(db.session.scalars(select(Receipt).where(Receipt.run_id == run.id).order_by(Receipt.id)))
     registry = _registry()
     documents = [d for docs in registry.pm.hook.portal_run_documents(definition=run.sop, run=run) for d in (docs or [])]
+    declared_documents = document_rows(run)
     users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.nama))) if current_user.is_admin else []
     return render_page("runs/show.html", run=run, sop=run.sop, tasks=tasks, rows=step_rows(run, tasks),
-                       attachments=attachments, events=events, receipts=receipts, documents=documents, users=users)
+                       attachments=attachments, events=events, receipts=receipts, documents=documents, users=users,
+                       declared_documents=declared_documents)
 
 
 @bp.route("/pelaksanaan/<int:run_id>/batalkan", methods=["POST"])
@@ -139,12 +143,12 @@ def download(attachment_id: int):
     return send_stored(item.sha256, item.filename, item.mime)
 
 
-def send_stored(sha256: str, filename: str, mime: str):
-    """Send a stored file as an attachment with ``nosniff``."""
+def send_stored(sha256: str, filename: str, mime: str, inline: bool = False):
+    """Send a stored file (as an attachment unless ``inline``) with ``nosniff``."""
     store = current_app.extensions["file_store"]
     if not store.exists(sha256):
         abort(404, "Berkas tidak ditemukan di penyimpanan.")
-    response = send_file(store.open(sha256), mimetype=mime, as_attachment=True, download_name=filename)
+    response = send_file(store.open(sha256), mimetype=mime, as_attachment=not inline, download_name=filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -153,19 +157,33 @@ def send_stored(sha256: str, filename: str, mime: str):
 @bp.route("/pelaksanaan/<int:run_id>/dokumen/<kind>.pdf")
 @login_required
 def document(run_id: int, kind: str):
-    """Print a plugin's output document of the run as PDF."""
+    """A document of the run as PDF: a declared document's stored copy once it is
+    rendered for good (hand-over or end of the run), else a fresh print ("RANCANGAN"
+    until final); or a plugin's own document (``portal_render_document``)."""
+    from portal.documents import is_available, is_final, render_bytes, stored_documents
     from portal.pdf import PdfRenderError, render_pdf
 
     run = _load(run_id)
-    doc = _registry().pm.hook.portal_render_document(definition=run.sop, run=run, kind=kind)
-    if doc is None:
-        abort(404)
+    spec = run.sop.document(kind)
     try:
-        data = render_pdf(doc.html, static_folder=current_app.static_folder)
+        if spec is not None:
+            stored = next((d for d in stored_documents(run) if d.key == kind), None)
+            if stored is not None:
+                audit.record("unduh", run=run, detail=f"{stored.filename} (arsip, sha256 {stored.sha256[:12]}…)")
+                db.session.commit()
+                return send_stored(stored.sha256, stored.filename, "application/pdf", inline=True)
+            if not is_available(run, spec):
+                abort(404, "Dokumen ini belum tersedia pada tahap pelaksanaan ini.")
+            data, filename = render_bytes(run, spec, final=is_final(run, spec)), spec.file_name(run)
+        else:
+            doc = _registry().pm.hook.portal_render_document(definition=run.sop, run=run, kind=kind)
+            if doc is None:
+                abort(404)
+            data, filename = render_pdf(doc.html, static_folder=current_app.static_folder), doc.filename
     except PdfRenderError as exc:
         current_app.logger.error("PDF %s gagal: %s", kind, exc)
         abort(500, "Dokumen PDF gagal dibuat. Hubungi admin.")
-    response = current_app.response_class(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{doc.filename}"'
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=False, download_name=filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -14,7 +14,7 @@ ACTION_LABELS = {
     "lewati": "Melewati langkah", "unggah": "Mengunggah berkas", "unduh": "Mengunduh berkas",
     "alihkan": "Mengalihkan tugas", "batalkan": "Membatalkan pelaksanaan", "arsip": "Mengarsipkan dokumen",
     "tanda_terima": "Menerbitkan tanda terima", "pengguna": "Mengubah pengguna", "peran": "Mengubah peran",
-    "unit": "Mengubah unit",
+    "unit": "Mengubah unit", "pengaturan": "Mengubah pengaturan",
 }
 
 

@@ -15,6 +15,7 @@ user_cli = AppGroup("user", help="Kelola pengguna.")
 sop_cli = AppGroup("sop", help="Definisi SOP dari plugin.")
 demo_cli = AppGroup("demo", help="Data demo.")
 archive_cli = AppGroup("archive", help="Arsip dokumen.")
+plugin_cli = AppGroup("plugin", help="Plugin SOP.")
 
 
 @user_cli.command("create")
@@ -96,7 +97,23 @@ def archive_verify():
     sys.exit(1 if bad else 0)
 
 
+@plugin_cli.command("new")
+@click.argument("kode")
+@click.option("--ke", "target", default=None, help="Folder tujuan (bawaan: PORTAL_PLUGINS_DIR).")
+def plugin_new(kode, target):
+    """Write a working plugin skeleton: definition with one form and one document, templates, a test."""
+    from portal.scaffold import ScaffoldError, new_plugin
+
+    target = target or current_app.config["PORTAL_PLUGINS_DIR"]
+    try:
+        folder = new_plugin(kode, target)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Plugin {kode} ditulis di {folder}. Mulai ulang portal agar SOP-nya dimuat;")
+    click.echo(f"uji: .venv/bin/python -m pytest {folder / 'tests'}")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (user_cli, sop_cli, demo_cli, archive_cli):
+    for group in (user_cli, sop_cli, demo_cli, archive_cli, plugin_cli):
         app.cli.add_command(group)

@@ -46,7 +46,7 @@ def step_once(run: Run, now: datetime, *, action: str | None = None, catatan: st
         chosen = action or ("setuju" if step.decision else "selesai")
         spec = run.sop.form(step.form)
         form_data = sample_data(spec) if spec is not None and chosen != "kembali" else None
-        if step.output and chosen != "kembali" and step.no in (3, 7, 9):
+        if step.output and chosen != "kembali" and (step.form or step.fan_out or step.handover):
             sample_document(run, step.output[:60], task, user, at=now)
         receiver = None
         if step.handover:
@@ -118,4 +118,36 @@ def create_demo_runs(users: dict[str, User], units: dict[str, Unit]) -> int:
     run = start("PK Tahun 2027 Jabatan Fungsional", 2027, min(utcnow(), now + timedelta(minutes=30)))
     if run:
         db.session.commit()
+    return created + sample_runs_of_other_sops(existing, workday_morning(10))
+
+
+def sample_runs_of_other_sops(existing: set[str], started: datetime) -> int:
+    """One finished run of every other loaded SOP, its forms filled with sample data
+    generated from their declarations (so a new plugin shows up in the demo too)."""
+    from portal.access import can_start
+
+    registry = current_app.extensions["portal_plugins"]
+    calendar = current_app.extensions["worktime"]
+    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
+    created = 0
+    for definition in registry.sorted_definitions():
+        judul = f"{definition.nama} (contoh)"
+        starter = next((u for u in users if can_start(u, definition)), None)
+        if definition.id == "pk_jabar" or judul in existing or starter is None:
+            continue
+        run = runner.start_run(definition, starter, judul=judul, tahun=local_year(started), unit_id=starter.unit_id,
+                               now=started)
+        moment = started
+        for _ in range(len(definition.steps) * 4):
+            if run.status != "berjalan":
+                break
+            moment = calendar.add(moment, 45, "menit")
+            step_once(run, moment)
+        db.session.commit()
+        created += 1
     return created
+
+
+def local_year(moment: datetime) -> int:
+    """The agency's local year of ``moment``."""
+    return current_app.extensions["worktime"].to_local(moment).year

@@ -76,6 +76,9 @@ def new_plugin_manager() -> pluggy.PluginManager:
 def load_plugins(dropin_dir: str | Path | None, *, builtin: bool = True, entry_point_group: str = ENTRY_POINT_GROUP) -> PluginRegistry:
     """Discover, register and validate all plugins; never raises for a broken plugin."""
     registry = PluginRegistry(pm=new_plugin_manager())
+    from portal import core_hooks
+
+    registry.pm.register(core_hooks, name=core_hooks.NAME)
     if builtin:
         for name, module in _builtin_modules(registry):
             _register(registry, name, module, "bawaan")

@@ -143,13 +143,10 @@ def complete_task(task_id: int, user: User, *, expected_version: int, action: st
         raise _conflict(db.session.get(Task, task_id))
     db.session.refresh(task)
     audit.record(outcome, task=task, user=user, at=now, detail=_describe(step, outcome, catatan))
-    if step.handover and action != "kembali":
-        from portal.receipts import issue_receipt
-
-        issue_receipt(run, task, user, receiver_id=receiver_id, now=now)
-    _advance(run, task, step, action, now)
     current_app.extensions["portal_plugins"].pm.hook.portal_step_completed(
-        definition=run.sop, run=run, task=task, outcome=outcome)
+        definition=run.sop, run=run, task=task, outcome=outcome, user=user,
+        details={"receiver_id": receiver_id, "now": now})
+    _advance(run, task, step, action, now)
     return task
 
 
@@ -198,13 +195,6 @@ def _advance(run: Run, task: Task, step: Step, action: str, now: datetime) -> No
     run.status = "selesai"
     run.finished_at = now
     run.current_step_no = None
-    from portal.archive import archive_run
-    from portal.documents import store_final_documents
-    from portal.records import write_run_records
-
-    write_run_records(run, now=now)
-    store_final_documents(run, now=now)
-    archive_run(run, now=now)
     current_app.extensions["portal_plugins"].pm.hook.portal_run_finished(definition=definition, run=run)
 
 

@@ -440,3 +440,67 @@ def test_upload_confirmation_not_repeated_on_next_page(web, drafting_task):
     with page.expect_navigation():
         page.locator("p.muted").get_by_role("link", name="PK Uji Unggah").click()
     assert "berkas diunggah" not in web.flashes()
+
+
+# --- The declarative PK form (plugin contract 2): HTMX rows, Indonesian numbers, errors beside the cell.
+
+def test_pk_form_twelve_rows_with_htmx_numbers_and_nip(web, live):
+    from playwright.sync_api import expect
+
+    from portal.extensions import db
+    from portal.models import Task
+
+    task_id = run_at_drafting_step(live, "PK Uji Formulir HTMX")
+    page = web.page
+    web.login("perencana")
+    web.goto(f"/tugas/{task_id}")
+    rows = page.locator("#entri-0-sasaran-table tbody tr")
+    expect(rows).to_have_count(1)
+    for count in range(2, 13):
+        with page.expect_response(lambda r: r.url.endswith("/formulir") and r.status == 200):
+            page.locator("button[value='tambah:entri-0-sasaran']").click()
+        expect(rows).to_have_count(count)
+    assert web.path == f"/tugas/{task_id}", "adding rows must not leave the page (HTMX swap)"
+    web.fill_agreement(nip1="19750210200003100")  # 17 digits
+    for i in range(1, 12):
+        page.fill(f"[name='entri-0-sasaran-{i}-sasaran']", f"Sasaran {i + 1}")
+        page.fill(f"[name='entri-0-sasaran-{i}-indikator']", f"Indikator {i + 1}")
+        page.fill(f"[name='entri-0-sasaran-{i}-target']", f"{80 + i},5")
+        page.fill(f"[name='entri-0-sasaran-{i}-satuan']", "persen")
+    web.shot("20-formulir-12-baris")
+    web.press("Selesaikan", expect_status=400)
+    nip = page.locator("[name='entri-0-pihak1_nip']")
+    assert nip.get_attribute("aria-invalid") == "true" and "invalid" in nip.get_attribute("class")
+    assert "NIP harus terdiri dari 18 angka." in page.locator(".field-invalid").inner_text()
+    expect(rows).to_have_count(12)
+    assert page.locator("[name='entri-0-program-0-anggaran']").input_value() == "1.234.567,89"
+    web.shot("21-formulir-nip-salah")
+    page.set_viewport_size({"width": 390, "height": 844})
+    web.shot("21b-formulir-nip-salah-390")
+    page.set_viewport_size(VIEWPORT)
+    nip.fill("197502102000031002")
+    web.press("Selesaikan")
+    with live.app.app_context():
+        data = db.session.get(Task, task_id).form_data
+        db.session.remove()
+    entry = data["entri"][0]
+    assert entry["program"][0]["anggaran"] == 1234567.89 and len(entry["sasaran"]) == 12
+    assert entry["sasaran"][11]["target"] == 91.5 and entry["pihak1_nip"] == "197502102000031002"
+
+
+def test_pk_form_rows_without_javascript(live, chromium, shots):
+    """With JavaScript off, "+ Tambah baris" posts the whole form and the page comes back with the row."""
+    context = chromium.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    try:
+        web = Browser(context.new_page(), live.url, shots)
+        task_id = run_at_drafting_step(live, "PK Uji Tanpa JS")
+        web.login("perencana")
+        web.goto(f"/tugas/{task_id}")
+        page = web.page
+        page.fill("[name='entri-0-sasaran-0-sasaran']", "Tetap ada")
+        with page.expect_navigation():
+            page.locator("button[value='tambah:entri-0-sasaran']").click()
+        assert page.locator("#entri-0-sasaran-table tbody tr").count() == 2
+        assert page.locator("[name='entri-0-sasaran-0-sasaran']").input_value() == "Tetap ada"
+    finally:
+        context.close()

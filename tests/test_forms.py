@@ -67,7 +67,7 @@ def test_field_types_store_typed_values(ctx, kind, text, stored):
 def test_field_types_refuse_bad_input_beside_the_cell(ctx, kind, text, message):
     spec = table({"kunci": "nilai", "judul": "Nilai", "tipe": kind})
     _, places, form = submit(spec, {"baris-0-nilai": text})
-    assert places == ["Tabel uji, baris 1"]
+    assert places == ["Tabel uji, baris 1 (Nilai)"]
     cell = form.baris.entries[0].form.nilai
     assert any(message in e for e in cell.errors), cell.errors
     assert cell._value() == text  # what was typed is shown back
@@ -90,7 +90,7 @@ def test_required_min_max_and_empty_rows(ctx):
     assert row.nama.errors == ["Wajib diisi."] and row.target.errors == ["Paling besar 100."]
     assert len(data["baris"]) == 1  # the wholly empty second row is ignored
     _, places, _ = submit(spec, {"baris-0-nama": "A", "baris-0-target": "-1"})
-    assert places == ["Tabel uji, baris 1"]
+    assert places == ["Tabel uji, baris 1 (Target)"]
 
 
 def test_row_limits(ctx):
@@ -165,7 +165,7 @@ def test_repeating_entries_with_tables(ctx):
     })
     data, places, form = submit(spec, {"entri-0-nama": "A", "entri-0-program-0-anggaran": "1.234.567,89",
                                        "entri-1-nama": "", "entri-1-program-0-anggaran": "2.000"})
-    assert places == ["Perjanjian 2"]
+    assert places == ["Perjanjian 2, Nama"]
     assert form.entri.entries[1].form.nama.errors == ["Wajib diisi."]
     assert data["entri"][0]["program"][0]["anggaran"] == 1234567.89
     assert engine.apply_edit(form, "tambah:entri-0-program") and len(form.entri.entries[0].form.program.entries) == 2

@@ -76,14 +76,15 @@ def _row_empty(row_form) -> bool:
     return all((f.data in (None, "") and not getattr(f, "raw", None)) for f in row_form)
 
 
-def _validate_fields(form) -> bool:
-    ok = True
+def _validate_fields(form) -> list[str]:
+    """Validate the plain fields of ``form``; returns the labels of the invalid ones."""
+    invalid = []
     for field in form:
         if isinstance(field, FieldList):
             continue
         if not field.validate(form):
-            ok = False
-    return ok
+            invalid.append(field.label.text)
+    return invalid
 
 
 def _compute(fields: list[FieldSpec], values: dict) -> dict:
@@ -105,8 +106,9 @@ def _rows(field_list: FieldList, columns: list[FieldSpec], errors: list[str], la
         row_form = entry.form
         if _row_empty(row_form):
             continue
-        if not _validate_fields(row_form):
-            errors.append(f"{label}, baris {len(rows) + 1}")
+        invalid = _validate_fields(row_form)
+        if invalid:
+            errors.append(f"{label}, baris {len(rows) + 1} ({', '.join(invalid)})")
         rows.append(_values(row_form, columns))
     if len(rows) < min_rows:
         field_list.errors = [f"Isi paling sedikit {min_rows} baris."]
@@ -118,8 +120,9 @@ def _rows(field_list: FieldList, columns: list[FieldSpec], errors: list[str], la
 
 
 def _entry(form, spec: FormSpec, errors: list[str], prefix: str) -> dict:
-    if not _validate_fields(form):
-        errors.append(prefix.strip(", ") or "isian")
+    invalid = _validate_fields(form)
+    if invalid:
+        errors.append(f"{prefix}{', '.join(invalid)}")
     values = _values(form, spec.fields)
     for table in spec.tables:
         values[table.key] = _rows(form[table.key], table.columns, errors, f"{prefix}{table.title}",

@@ -4,7 +4,10 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every core blueprint."""
-    from portal.views import admin, admin_org, archive, auth, receipts, runs, sops, tasks
+    from portal.views import (
+        admin, admin_documents, admin_org, archive, auth, dashboard, form_tables, receipts, runs, sops, tasks,
+    )
 
-    for module in (auth, tasks, runs, archive, receipts, sops, admin, admin_org):
+    for module in (auth, tasks, runs, archive, receipts, sops, admin, admin_org, dashboard, admin_documents,
+                   form_tables):
         app.register_blueprint(module.bp)

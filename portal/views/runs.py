@@ -95,10 +95,14 @@ def show(run_id: int):
     registry = _registry()
     documents = [d for docs in registry.pm.hook.portal_run_documents(definition=run.sop, run=run) for d in (docs or [])]
     declared_documents = document_rows(run)
+    from portal.views.dashboard import render_panels
+
+    panels = render_panels([p for group in registry.pm.hook.portal_run_panels(run=run, user=current_user)
+                            for p in (group or [])])
     users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.nama))) if current_user.is_admin else []
     return render_page("runs/show.html", run=run, sop=run.sop, tasks=tasks, rows=step_rows(run, tasks),
                        attachments=attachments, events=events, receipts=receipts, documents=documents, users=users,
-                       declared_documents=declared_documents)
+                       declared_documents=declared_documents, panels=panels)
 
 
 @bp.route("/pelaksanaan/<int:run_id>/batalkan", methods=["POST"])

@@ -40,8 +40,8 @@ def portal_run_panels(run, user):
     latest = {}
     for task in run.tasks:
         if task.form_data and task.outcome in ("selesai", "setuju"):
-            latest[(task.step_no, task.unit_id)] = task.form_data
-    items = [(step_no, data) for (step_no, _), data in sorted(latest.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
+            latest[(task.step_no, task.unit_id)] = (task.unit, task.form_data)
+    items = [(step_no, unit, data) for (step_no, _), (unit, data) in sorted(latest.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
              if run.sop.form(run.sop.step(step_no).form)]
     if not items:
         return []
@@ -50,7 +50,8 @@ def portal_run_panels(run, user):
 
 @hookimpl
 def portal_dashboard_panels(user):
-    """Runs per SOP by status, and the user's open tasks."""
+    """Runs per SOP by status (only SOPs in which the user holds a lane, unless admin), and
+    the user's open tasks."""
     from sqlalchemy import func, select
 
     from portal.extensions import db
@@ -61,7 +62,20 @@ def portal_dashboard_panels(user):
     counts: dict = {}
     for sop_id, nama, status, number in db.session.execute(
             select(Run.sop_id, Run.sop_nama, Run.status, func.count(Run.id)).group_by(Run.sop_id, Run.sop_nama, Run.status)):
+        if not _may_see_sop(user, sop_id):
+            continue
         row = counts.setdefault(sop_id, {"sop_id": sop_id, "nama": nama, "berjalan": 0, "selesai": 0, "dibatalkan": 0})
         row[status] = row.get(status, 0) + number
     return [Panel("Pelaksanaan per SOP", "dashboard/_sop_panel.html",
                   {"rows": sorted(counts.values(), key=lambda r: r["nama"]), "open_tasks": open_task_count(user)})]
+
+
+def _may_see_sop(user, sop_id: str) -> bool:
+    """Admins see every SOP; others the SOPs in which they hold a lane role."""
+    if user.is_admin:
+        return True
+    from flask import current_app
+
+    definition = current_app.extensions["portal_plugins"].definition(sop_id)
+    lanes = {key for key, _ in definition.pelaksana} if definition else set()
+    return any(grant.role.key in lanes for grant in user.roles)

@@ -5,6 +5,7 @@ import textwrap
 
 import pytest
 
+from portal import create_app
 from portal.plugins import load_plugins
 from portal.sop import DefinitionError, load_definition_file
 from tests.test_plugins import GOOD_TOML, make_plugin
@@ -115,3 +116,29 @@ def test_cli_schema(app):
     assert schema["additionalProperties"] is False
     form = schema["$defs"]["FormSpec"]["properties"]
     assert {"kunci", "judul", "jenis", "kolom", "min_baris", "sumber"} <= set(form)
+
+
+def test_tree_forms_are_refused_until_supported(tmp_path):
+    text = GOOD_TOML + '[[formulir]]\nkunci = "pohon"\njudul = "Pohon"\njenis = "pohon"\n'
+    assert 'formulir pohon: jenis "pohon" belum dapat dipakai' in problems_of(tmp_path, text)
+
+
+def test_admin_plugin_page_creates_lane_roles_and_warns_about_empty_lanes(app, demo, tmp_path):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import AuditEvent, Role
+
+    toml = GOOD_TOML.replace('kepala_dinas = "Kepala Dinas"', 'kepala_dinas = "Kepala Dinas"\npenilai_baru = { label = "Penilai Baru", per_unit = true }')
+    make_plugin(tmp_path / "p", "uji_lane", toml=toml)
+    other = create_app(dict(app.config, PORTAL_PLUGINS_DIR=str(tmp_path / "p")))
+    web = other.test_client()
+    web.post("/masuk", data={"username": "admin", "password": "admin2026"})
+    page = web.get("/admin/plugin").get_data(as_text=True)
+    assert "Peran baru dibuat dari lane definisi: Penilai Baru" in page
+    assert "pelaksana, field penilai_baru: tidak ada pengguna aktif yang memegang peran Penilai Baru" in page
+    with other.app_context():
+        role = db.session.scalar(select(Role).where(Role.key == "penilai_baru"))
+        assert role is not None and role.per_unit
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "peran", AuditEvent.detail.contains("penilai_baru")))
+    assert "Peran baru dibuat" not in web.get("/admin/plugin").get_data(as_text=True)  # only once

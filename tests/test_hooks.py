@@ -204,6 +204,9 @@ def test_hook_portal_dashboard_panels(kait, demo):
     page = web.get("/dasbor").get_data(as_text=True)
     assert "Panel Kait" in page and "Halo Dr. H. Ahmad Suryana" in page
     assert "Pelaksanaan per SOP" in page and "SOP Uji Kait" in page  # the core's own panel
+    web.post("/keluar")
+    login(web, "bappeda")  # holds no lane of the SOP: its counts are not shown
+    assert "SOP Uji Kait" not in web.get("/dasbor").get_data(as_text=True)
 
 
 def test_hook_portal_run_panels(kait, demo):

@@ -149,8 +149,8 @@ class FormSpec(Strict):
             keys = [f.key for f in self.fields] + [t.key for t in self.tables]
             if len(keys) != len(set(keys)):
                 raise ValueError("kunci isian/tabel dipakai lebih dari sekali")
-        elif not self.levels or self.fields or self.columns or self.tables:
-            raise ValueError('jenis "pohon" memakai [[formulir.tingkat]] saja')
+        else:
+            raise ValueError('jenis "pohon" belum dapat dipakai: penyunting pohon belum tersedia di portal ini')
         return self
 
     def all_fields(self) -> list[FieldSpec]:

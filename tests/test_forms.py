@@ -184,3 +184,42 @@ def test_sample_data_round_trips_through_the_form(ctx):
     sample = sample_data(spec)
     data, places, _ = submit(spec, to_formdata(spec, sample))
     assert places == [] and data == sample and len(sample["baris"]) == 3
+
+
+def test_portal_choices_units_users_roles_and_files(app, demo):
+    """pilihan "unit" / "pengguna" / "peran" and berkas (one of the run's uploads): typed values, unknown refused."""
+    from portal.extensions import db
+    from portal.forms.render import form_value
+    from portal.models import Attachment, Unit
+    from tests.helpers import start_pk
+
+    run = start_pk(app, demo)
+    unit = db.session.scalar(db.select(Unit).order_by(Unit.id))
+    with app.test_request_context():
+        from portal.demo_runs import sample_document
+
+        attachment = sample_document(run, "Lampiran", run.tasks[0], demo["kadis"])
+        db.session.commit()
+        spec = table({"kunci": "unit", "judul": "Unit", "tipe": "pilihan", "pilihan": "unit"},
+                     {"kunci": "orang", "judul": "Penanggung jawab", "tipe": "pilihan", "pilihan": "pengguna"},
+                     {"kunci": "peran", "judul": "Peran", "tipe": "pilihan", "pilihan": "peran"},
+                     {"kunci": "bukti", "judul": "Bukti", "tipe": "berkas"})
+        good = {"baris-0-unit": str(unit.id), "baris-0-orang": str(demo["perencana"].id),
+                "baris-0-peran": "tim_perencanaan", "baris-0-bukti": str(attachment.id)}
+        form = engine.bind(spec, formdata=MultiDict(good), run_id=run.id)
+        data, places = engine.extract(spec, form)
+        assert places == []
+        assert data["baris"][0] == {"unit": unit.id, "orang": demo["perencana"].id, "peran": "tim_perencanaan",
+                                    "bukti": attachment.id}
+        assert form_value(spec.columns[0], unit.id) == unit.nama
+        assert form_value(spec.columns[3], attachment.id) == attachment.filename
+        bad = {"baris-0-unit": "99999", "baris-0-orang": "x", "baris-0-peran": "raja", "baris-0-bukti": "424242"}
+        form = engine.bind(spec, formdata=MultiDict(bad), run_id=run.id)
+        _, places = engine.extract(spec, form)
+        row = form.baris.entries[0].form
+        assert all(row[key].errors == ["Pilihan tidak dikenal."] for key in ("unit", "orang", "peran", "bukti"))
+        other_run = start_pk(app, demo, judul="PK lain")
+        form = engine.bind(spec, formdata=MultiDict({"baris-0-bukti": str(attachment.id)}), run_id=other_run.id)
+        engine.extract(spec, form)
+        assert form.baris.entries[0].form.bukti.errors == ["Pilihan tidak dikenal."]  # another run's file
+        assert db.session.get(Attachment, attachment.id) is not None

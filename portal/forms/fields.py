@@ -195,9 +195,10 @@ def choice_options(source) -> list[tuple[str, str]]:
     if isinstance(source, (list, tuple)):
         return [(str(v), str(v)) for v in source]
     cache = g.setdefault("portal_form_choices", {})
-    if source not in cache:
-        cache[source] = _dynamic_options(source)
-    return cache[source]
+    key = (source, g.get("portal_form_run_id")) if source == "berkas" else source  # files belong to one run
+    if key not in cache:
+        cache[key] = _dynamic_options(source)
+    return cache[key]
 
 
 def _dynamic_options(source: str) -> list[tuple[str, str]]:

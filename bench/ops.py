@@ -21,14 +21,14 @@ from portal.models import ArchivedDocument, Run, Task, User
 
 BENCH_USER = "perencana"
 ARCHIVE_QUERIES = ["perjanjian kinerja", "pelayanan", "tanda terima", "sekretariat perubahan", "janji", "0042"]
-# What a user types into the custom forms the bench knows (others are left out of the pool).
-FORM_PAYLOADS = {
-    "target_pk": {
-        "sasaran": ["Meningkatnya realisasi investasi", "Meningkatnya kualitas pelayanan perizinan"],
-        "indikator": ["Persentase realisasi investasi terhadap target", "Indeks Kepuasan Masyarakat"],
-        "target": ["100", "88,5"], "satuan": ["%", "indeks"],
-    },
-}
+
+
+def form_payload(definition, step) -> dict[str, str]:
+    """What a user types into the step's declared form (sample data from its schema)."""
+    from portal.forms.samples import sample_data, to_formdata
+
+    spec = definition.form(step.form)
+    return to_formdata(spec, sample_data(spec)) if spec is not None else {}
 
 
 def cycle_requests(requests: list[Request]):
@@ -56,7 +56,7 @@ class CompletionPool:
 
     def _offer(self, task: Task) -> None:
         step = task.step
-        if step.handover or (step.form and step.form not in FORM_PAYLOADS):
+        if step.handover or (step.form and task.run.sop.form(step.form) is None):
             return  # a hand-over renders a receipt PDF; unknown forms cannot be filled in
         self.groups.setdefault(task.step_no, deque()).append(task.id)
 
@@ -72,7 +72,7 @@ class CompletionPool:
             task = db.session.get(Task, task_id)
             step = task.step
             data = {"tindakan": "setuju" if step.decision else "selesai", "versi": str(task.version), "catatan": ""}
-            data.update(FORM_PAYLOADS.get(step.form, {}))
+            data.update(form_payload(task.run.sop, step))
         return Request("POST", f"/tugas/{task_id}/selesaikan", data)
 
     def after(self, request: Request, response) -> None:

@@ -21,12 +21,6 @@ RETURN_REASONS = [
     "Lampiran anggaran belum lengkap.", "Mohon perbaiki satuan target.", "Format belum sesuai Permenpan RB 53/2014.",
 ]
 CANCEL_REASONS = ["Diganti pelaksanaan baru.", "Salah memilih SOP.", "Kegiatan dibatalkan pimpinan.", "Duplikat."]
-SASARAN = [
-    ("Meningkatnya realisasi investasi", "Persentase realisasi investasi terhadap target", "%"),
-    ("Meningkatnya kualitas pelayanan perizinan", "Indeks Kepuasan Masyarakat", "indeks"),
-    ("Meningkatnya akuntabilitas kinerja", "Nilai SAKIP", "nilai"),
-    ("Meningkatnya kepatuhan pelaku usaha", "Persentase LKPM yang disampaikan", "%"),
-]
 DOC_EXTENSIONS = ["pdf", "pdf", "pdf", "docx", "xlsx"]
 
 
@@ -168,12 +162,11 @@ class RunSim:
         return item
 
     def form_data(self, step) -> dict | None:
-        """What the step's custom form stores (the PK target table); None without a form."""
-        if step.form != "target_pk":
-            return None
-        rows = self.rng.sample(SASARAN, k=self.rng.randint(1, len(SASARAN)))
-        return {"rows": [{"sasaran": s, "indikator": i, "target": f"{self.rng.randint(70, 100)}", "satuan": u}
-                         for s, i, u in rows]}
+        """What the step's declared form stores, generated from its schema; None without one."""
+        from portal.forms.samples import sample_data
+
+        spec = self.d.form(step.form)
+        return sample_data(spec) if spec is not None else None
 
     def work_on(self, tasks: list[dict], action_for) -> None:
         """Complete ``tasks`` (one step's open tasks) in the order people finish them."""

@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_templating(app)
     register_blueprints(app)
+    _plugin_blueprints(app)
     register_cli(app)
     _init_errors(app)
     return app
@@ -90,6 +91,19 @@ def _init_plugins(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(resource_dir("templates"))), PrefixLoader(prefixed)])
     for problem in registry.problems:
         app.logger.warning("Plugin %s bermasalah (%s): %s", problem.plugin, problem.file, problem.reason)
+
+
+def _plugin_blueprints(app: Flask) -> None:
+    """Mount each plugin's blueprints under ``/p/<plugin>/`` (a broken one is reported)."""
+    from portal.plugins import PluginProblem, _reason
+
+    registry = app.extensions["portal_plugins"]
+    for impl in registry.pm.hook.portal_blueprints.get_hookimpls():
+        try:
+            for blueprint in impl.function() or []:
+                app.register_blueprint(blueprint, url_prefix=f"/p/{impl.plugin_name}")
+        except Exception as exc:  # a broken plugin must not stop the portal
+            registry.problems.append(PluginProblem(impl.plugin_name, "portal_blueprints", _reason(exc)))
 
 
 def _init_errors(app: Flask) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import True_
 from portal import archive_search, audit
 from portal.extensions import db
 from portal.models import ArchivedDocument, Receipt, Run
+from portal.documents import stored_documents
 from portal.receipts import handed_over_documents, receipt_filename
 from portal.storage import mime_for_extension
 
@@ -21,7 +22,9 @@ def archive_run(run: Run, *, now: datetime) -> list[ArchivedDocument]:
         files = [(d["filename"], d["sha256"], d["size"], "dokumen") for d in receipts[-1].documents]
     else:
         last_task = max(run.tasks, key=lambda t: t.id)
-        files = [(a.filename, a.sha256, a.size, "dokumen") for a in handed_over_documents(run, last_task)]
+        files = [(a.filename, a.sha256, a.size, "dokumen") for a in handed_over_documents(run, last_task, render=True)]
+    listed = {f[1] for f in files}
+    files += [(d.filename, d.sha256, d.size, "dokumen") for d in stored_documents(run) if d.sha256 not in listed]
     store = current_app.extensions["file_store"]
     for receipt in receipts:
         path = store.path_for(receipt.pdf_sha256)

@@ -15,6 +15,7 @@ ACTION_LABELS = {
     "alihkan": "Mengalihkan tugas", "batalkan": "Membatalkan pelaksanaan", "arsip": "Mengarsipkan dokumen",
     "tanda_terima": "Menerbitkan tanda terima", "pengguna": "Mengubah pengguna", "peran": "Mengubah peran",
     "unit": "Mengubah unit", "pengamat": "Mengubah peran pengamat", "buku_sop": "Membuat Buku SOP",
+    "pengaturan": "Mengubah pengaturan",
 }
 
 

@@ -15,6 +15,7 @@ user_cli = AppGroup("user", help="Kelola pengguna.")
 sop_cli = AppGroup("sop", help="Definisi SOP dari plugin.")
 demo_cli = AppGroup("demo", help="Data demo.")
 archive_cli = AppGroup("archive", help="Arsip dokumen.")
+plugin_cli = AppGroup("plugin", help="Plugin SOP.")
 
 
 @user_cli.command("create")
@@ -63,6 +64,14 @@ def export_sops(as_json):
     click.echo(json.dumps([d.to_dict() for d in registry.sorted_definitions()], ensure_ascii=False, indent=2))
 
 
+@sop_cli.command("schema")
+def sop_schema():
+    """The JSON Schema of definition files (Indonesian keys), for editors and reviews."""
+    from portal.definition_schema import json_schema
+
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
 @demo_cli.command("load")
 @click.option("--no-runs", is_flag=True, help="Tanpa contoh pelaksanaan.")
 def demo_load(no_runs):
@@ -91,9 +100,25 @@ def archive_verify():
     sys.exit(1 if bad else 0)
 
 
+@plugin_cli.command("new")
+@click.argument("kode")
+@click.option("--ke", "target", default=None, help="Folder tujuan (bawaan: PORTAL_PLUGINS_DIR).")
+def plugin_new(kode, target):
+    """Write a working plugin skeleton: definition with one form and one document, templates, a test."""
+    from portal.scaffold import ScaffoldError, new_plugin
+
+    target = target or current_app.config["PORTAL_PLUGINS_DIR"]
+    try:
+        folder = new_plugin(kode, target)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Plugin {kode} ditulis di {folder}. Mulai ulang portal agar SOP-nya dimuat;")
+    click.echo(f"uji: .venv/bin/python -m pytest {folder / 'tests'}")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     import portal.sop_document_cli  # noqa: F401  (adds ``sop document`` and ``sop book``)
 
-    for group in (user_cli, sop_cli, demo_cli, archive_cli):
+    for group in (user_cli, sop_cli, demo_cli, archive_cli, plugin_cli):
         app.cli.add_command(group)

@@ -11,19 +11,12 @@ from portal import runner
 from portal.access import can_act
 from portal.extensions import db
 from portal.models import Attachment, Run, Task, Unit, User, utcnow
+from portal.forms.samples import sample_data
 from portal.pdf import font_css, render_pdf
 
 SAMPLE_DOC = """<html><head><style>{{ font|safe }} body { font-family: 'DejaVu Sans'; font-size: 11pt; }</style></head>
 <body><h1>{{ title }}</h1><p>{{ run.sop_nama }} · {{ run.sop_nomor }}</p><p>Judul: {{ run.judul }} ({{ run.tahun }})</p>
 <p>Dokumen contoh yang dibuat oleh data demo SOP Portal.</p></body></html>"""
-
-PK_ROWS = {"rows": [
-    {"sasaran": "Meningkatnya realisasi investasi", "indikator": "Persentase realisasi investasi terhadap target",
-     "target": "100", "satuan": "%"},
-    {"sasaran": "Meningkatnya kualitas pelayanan perizinan", "indikator": "Indeks Kepuasan Masyarakat",
-     "target": "88,5", "satuan": "indeks"},
-]}
-
 
 def sample_document(run: Run, title: str, task: Task, user: User, at: datetime | None = None) -> Attachment:
     """Attach a small generated PDF to ``task`` (stands in for an uploaded document)."""
@@ -51,8 +44,9 @@ def step_once(run: Run, now: datetime, *, action: str | None = None, catatan: st
         user = actor_for(task)
         step = task.step
         chosen = action or ("setuju" if step.decision else "selesai")
-        form_data = PK_ROWS if step.form == "target_pk" and chosen != "kembali" else None
-        if step.output and chosen != "kembali" and step.no in (3, 7, 9):
+        spec = run.sop.form(step.form)
+        form_data = sample_data(spec) if spec is not None and chosen != "kembali" else None
+        if step.output and chosen != "kembali" and (step.form or step.fan_out or step.handover):
             sample_document(run, step.output[:60], task, user, at=now)
         receiver = None
         if step.handover:
@@ -140,4 +134,36 @@ def create_demo_runs(users: dict[str, User], units: dict[str, Unit]) -> int:
     run = start("PK Tahun 2027 Jabatan Fungsional", 2027, just_started(utcnow()))
     if run:
         db.session.commit()
+    return created + sample_runs_of_other_sops(existing, workday_morning(10))
+
+
+def sample_runs_of_other_sops(existing: set[str], started: datetime) -> int:
+    """One finished run of every other loaded SOP, its forms filled with sample data
+    generated from their declarations (so a new plugin shows up in the demo too)."""
+    from portal.access import can_start
+
+    registry = current_app.extensions["portal_plugins"]
+    calendar = current_app.extensions["worktime"]
+    users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
+    created = 0
+    for definition in registry.sorted_definitions():
+        judul = f"{definition.nama} (contoh)"
+        starter = next((u for u in users if can_start(u, definition)), None)
+        if definition.id == "pk_jabar" or judul in existing or starter is None:
+            continue
+        run = runner.start_run(definition, starter, judul=judul, tahun=local_year(started), unit_id=starter.unit_id,
+                               now=started)
+        moment = started
+        for _ in range(len(definition.steps) * 4):
+            if run.status != "berjalan":
+                break
+            moment = calendar.add(moment, 45, "menit")
+            step_once(run, moment)
+        db.session.commit()
+        created += 1
     return created
+
+
+def local_year(moment: datetime) -> int:
+    """The agency's local year of ``moment``."""
+    return current_app.extensions["worktime"].to_local(moment).year

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from portal.plugin_api import CustomForm, OutputDocument
+    from portal.plugin_api import CustomForm, OutputDocument, Panel
     from portal.sop import SopDefinition, Step
 
 PROJECT = "portal"
@@ -45,6 +45,23 @@ def portal_menu_links(user: Any) -> list[tuple[str, str]]:
     """Return extra navigation links ``(label, url)`` for ``user`` (may be empty)."""
 
 
+@hookspec
+def portal_blueprints() -> list[Any]:
+    """Return Flask blueprints of this plugin. Each is mounted under ``/p/<plugin>/``;
+    protect its views with the access helpers of ``portal.plugin_api``
+    (``login_required``, ``load_run``, ``admin_required``)."""
+
+
+@hookspec
+def portal_dashboard_panels(user: Any) -> list["Panel"]:
+    """Return panels (``Panel(title, template, context)``) for ``user``'s Dasbor page."""
+
+
+@hookspec
+def portal_run_panels(run: Any, user: Any) -> list["Panel"]:
+    """Return panels shown on the page of ``run`` to ``user`` (below the run summary)."""
+
+
 # --- a step: custom forms and documents -----------------------------------------------
 
 @hookspec(firstresult=True)
@@ -65,14 +82,30 @@ def portal_run_documents(definition: "SopDefinition", run: Any) -> list[tuple[st
     ``run`` (shown as "Cetak PDF" buttons on the run page)."""
 
 
+@hookspec
+def portal_validate_form(definition: "SopDefinition", step: "Step", form_key: str, data: dict, run: Any) -> None:
+    """Check rules across fields of a declared form after its fields are valid.
+
+    Called when a step with ``formulir = form_key`` is submitted, with the typed
+    ``data`` (numbers as numbers). Raise ``StepRefused("...")`` (from
+    ``portal.plugin_api``) to refuse: the page answers 400 with the message beside the
+    form and nothing is saved. Return None to accept."""
+
+
 # --- afterwards: what a plugin hears -------------------------------------------------
 
 @hookspec
-def portal_step_completed(definition: "SopDefinition", run: Any, task: Any, outcome: str) -> None:
-    """Called inside the completing transaction after a task ends with ``outcome``
-    ("selesai", "setuju", "kembali", "lewati"). Raising aborts the completion."""
+def portal_step_completed(definition: "SopDefinition", run: Any, task: Any, outcome: str, user: Any,
+                          details: dict) -> None:
+    """Called inside the completing transaction after ``task`` ends with ``outcome``
+    ("selesai", "setuju", "kembali", "tolak", "lewati"), before the run moves on.
+    ``details`` holds ``receiver_id`` (hand-over) and ``now``. Raising aborts the
+    completion (``StepRefused`` shows its message). The core's own implementation issues
+    the tanda terima of a hand-over step."""
 
 
 @hookspec
 def portal_run_finished(definition: "SopDefinition", run: Any) -> None:
-    """Called inside the transaction that completes the last step of ``run``."""
+    """Called inside the transaction that completes the last step of ``run``. The core's
+    own implementation runs first: it writes the shared records, stores the declared
+    documents and archives the run, so plugins can read ``records.latest(...)``."""

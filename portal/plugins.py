@@ -76,6 +76,9 @@ def new_plugin_manager() -> pluggy.PluginManager:
 def load_plugins(dropin_dir: str | Path | None, *, builtin: bool = True, entry_point_group: str = ENTRY_POINT_GROUP) -> PluginRegistry:
     """Discover, register and validate all plugins; never raises for a broken plugin."""
     registry = PluginRegistry(pm=new_plugin_manager())
+    from portal import core_hooks
+
+    registry.pm.register(core_hooks, name=core_hooks.NAME)
     if builtin:
         for name, module in _builtin_modules(registry):
             _register(registry, name, module, "bawaan")
@@ -91,11 +94,39 @@ def load_plugins(dropin_dir: str | Path | None, *, builtin: bool = True, entry_p
             registry.problems.append(PluginProblem(ep.name, ep.value, _reason(exc)))
             continue
         _register(registry, ep.name, module, "paket")
+    _cross_check(registry)
     try:
         registry.pm.check_pending()
     except pluggy.PluginValidationError as exc:
         registry.problems.append(PluginProblem(getattr(exc, "plugin_name", "?"), "", f"hook tidak dikenal: {exc}"))
     return registry
+
+
+def _cross_check(registry: PluginRegistry) -> None:
+    """Report steps whose form nobody provides and prefill sources naming unknown SOPs.
+
+    The definition stays loaded (the rest of it keeps working); each problem names the
+    file, the step or form, and the field.
+    """
+    kodes = {d.kode for d in registry.definitions.values()}
+    for definition in registry.definitions.values():
+        for step in definition.steps:
+            if step.form and definition.form(step.form) is None:
+                try:
+                    provided = registry.pm.hook.portal_step_form(definition=definition, step=step)
+                except Exception as exc:  # a broken plugin hook is a problem, not a crash
+                    provided = None
+                    registry.problems.append(PluginProblem(definition.plugin, definition.source, _reason(exc)))
+                if provided is None:
+                    registry.problems.append(PluginProblem(
+                        definition.plugin, definition.source,
+                        f'langkah {step.no}, field formulir: formulir "{step.form}" tidak dideklarasikan di '
+                        "[[formulir]] dan tidak disediakan plugin mana pun"))
+        for form in definition.forms:
+            if form.source and form.source.sop not in kodes:
+                registry.problems.append(PluginProblem(
+                    definition.plugin, definition.source,
+                    f'formulir {form.key}, field sumber: SOP "{form.source.sop}" tidak dikenal'))
 
 
 def _builtin_modules(registry: PluginRegistry):

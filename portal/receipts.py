@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
+from portal.errors import RunnerError
 from portal.extensions import db
 from portal.formatting import local
 from portal.models import Attachment, Receipt, ReceiptCounter, Run, Task, User
@@ -40,16 +42,51 @@ def person(user: User) -> dict:
             "unit": user.unit.nama if user.unit else ""}
 
 
-def handed_over_documents(run: Run, task: Task) -> list[Attachment]:
-    """What a hand-over lists: the task's own attachments, else the run's latest ones."""
-    if task.attachments:
-        return list(task.attachments)
-    latest_task_id = db.session.scalar(select(Attachment.task_id).where(Attachment.run_id == run.id)
-                                       .order_by(Attachment.id.desc()).limit(1))
-    if latest_task_id is None:
-        return []
-    return list(db.session.scalars(select(Attachment).where(Attachment.task_id == latest_task_id)
-                                   .order_by(Attachment.id)))
+@dataclass(frozen=True)
+class HandoverItem:
+    """One document listed by a hand-over (an upload, or a declared document)."""
+
+    filename: str
+    sha256: str | None  # None: a declared document that is rendered at the hand-over
+    size: int
+
+
+def handed_over_documents(run: Run, task: Task, *, render: bool = False) -> list[HandoverItem]:
+    """What a hand-over lists: the run's declared documents, every unit's upload of the
+    latest round of each fan-out step, and the task's own uploads; with none of these,
+    the run's latest uploads. ``render=True`` renders and stores the declared documents
+    (once) so they can be listed with their sha256."""
+    from portal.documents import is_available, store_final_documents, stored_documents
+
+    items: list[HandoverItem] = []
+    if render:
+        stored = store_final_documents(run)
+    else:
+        stored = stored_documents(run)
+        keys = {d.key for d in stored}
+        items += [HandoverItem(spec.file_name(run), None, 0) for spec in run.sop.documents
+                  if spec.key not in keys and is_available(run, spec)]
+    items += [HandoverItem(d.filename, d.sha256, d.size) for d in stored]
+    attachments: list[Attachment] = []
+    for step in run.sop.steps:
+        if step.fan_out and step.no != task.step_no:
+            attempt = db.session.scalar(select(func.max(Task.attempt)).where(Task.run_id == run.id, Task.step_no == step.no))
+            attachments += db.session.scalars(
+                select(Attachment).join(Task, Task.id == Attachment.task_id)
+                .where(Task.run_id == run.id, Task.step_no == step.no, Task.attempt == attempt).order_by(Attachment.id))
+    attachments += list(task.attachments)
+    if not items and not attachments:
+        latest_task_id = db.session.scalar(select(Attachment.task_id).where(Attachment.run_id == run.id)
+                                           .order_by(Attachment.id.desc()).limit(1))
+        if latest_task_id is not None:
+            attachments = list(db.session.scalars(select(Attachment).where(Attachment.task_id == latest_task_id)
+                                                  .order_by(Attachment.id)))
+    seen = {i.sha256 for i in items}
+    for a in attachments:
+        if a.sha256 not in seen:
+            seen.add(a.sha256)
+            items.append(HandoverItem(a.filename, a.sha256, a.size))
+    return items
 
 
 def receiver_candidates(run: Run, task: Task) -> list[User]:
@@ -79,14 +116,12 @@ def issue_receipt(run: Run, task: Task, giver: User, *, receiver_id: int | None,
     Refused while ``PUBLIC_BASE_URL`` is unset: the QR link is hashed and archived with the
     receipt, so it must not depend on whatever host the request came in on.
     """
-    from portal.runner import RunnerError
-
     if public_base_url() is None:
         raise RunnerError(MISSING_BASE_URL)
     receiver = db.session.get(User, receiver_id) if receiver_id else None
     if receiver is None or receiver not in receiver_candidates(run, task):
         raise RunnerError("Pilih penerima dokumen dari daftar.")
-    documents = handed_over_documents(run, task)
+    documents = handed_over_documents(run, task, render=True)
     if not documents:
         raise RunnerError("Belum ada dokumen yang diserahkan: unggah dokumennya terlebih dahulu.")
     year = local(now).year

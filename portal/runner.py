@@ -14,31 +14,10 @@ from sqlalchemy import func, select, update
 
 from portal import audit
 from portal.access import can_act, can_start, role_per_unit
+from portal.errors import Conflict, NotAllowed, RunnerError, StepRefused  # noqa: F401 (re-exported)
 from portal.extensions import db
 from portal.models import Run, Task, Unit, User, utcnow
 from portal.sop import SopDefinition, Step, snapshot_sha
-
-
-class RunnerError(Exception):
-    """A refused action; ``message`` is Indonesian and shown to the user."""
-
-    status = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class NotAllowed(RunnerError):
-    """The user may not do this (HTTP 403)."""
-
-    status = 403
-
-
-class Conflict(RunnerError):
-    """Someone else changed the task first (HTTP 409)."""
-
-    status = 409
 
 
 def calendar():
@@ -165,13 +144,10 @@ def complete_task(task_id: int, user: User, *, expected_version: int, action: st
         raise _conflict(db.session.get(Task, task_id))
     db.session.refresh(task)
     audit.record(outcome, task=task, user=user, at=now, detail=_describe(step, outcome, catatan))
-    if step.handover and action != "kembali":
-        from portal.receipts import issue_receipt
-
-        issue_receipt(run, task, user, receiver_id=receiver_id, now=now)
-    _advance(run, task, step, action, now)
     current_app.extensions["portal_plugins"].pm.hook.portal_step_completed(
-        definition=run.sop, run=run, task=task, outcome=outcome)
+        definition=run.sop, run=run, task=task, outcome=outcome, user=user,
+        details={"receiver_id": receiver_id, "now": now})
+    _advance(run, task, step, action, now)
     return task
 
 
@@ -220,9 +196,6 @@ def _advance(run: Run, task: Task, step: Step, action: str, now: datetime) -> No
     run.status = "selesai"
     run.finished_at = now
     run.current_step_no = None
-    from portal.archive import archive_run
-
-    archive_run(run, now=now)
     current_app.extensions["portal_plugins"].pm.hook.portal_run_finished(definition=definition, run=run)
 
 

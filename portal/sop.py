@@ -113,6 +113,9 @@ class SopDefinition:
     steps: tuple[Step, ...]
     source: str = ""
     plugin: str = ""
+    forms: tuple = ()  # FormSpec of each [[formulir]]
+    documents: tuple = ()  # DocumentSpec of each [[dokumen]]
+    per_unit_lanes: tuple[str, ...] = ()  # lanes declared with per_unit = true
 
     @property
     def ident(self) -> str:
@@ -122,6 +125,14 @@ class SopDefinition:
     def lane_label(self, key: str) -> str:
         """The seed's label of a pelaksana lane."""
         return dict(self.pelaksana).get(key, key)
+
+    def form(self, key: str | None):
+        """The declared ``[[formulir]]`` with ``key`` (a FormSpec), or None."""
+        return next((f for f in self.forms if f.key == key), None) if key else None
+
+    def document(self, key: str):
+        """The declared ``[[dokumen]]`` with ``key`` (a DocumentSpec), or None."""
+        return next((d for d in self.documents if d.key == key), None)
 
     def step(self, no: int) -> Step:
         """The step with number ``no``; KeyError when absent."""
@@ -141,13 +152,19 @@ class SopDefinition:
         data = asdict(self)
         data["pelaksana"] = [{"key": k, "label": v} for k, v in self.pelaksana]
         data["steps"] = [_step_to_dict(s) for s in self.steps]
+        data["forms"] = [f.model_dump(mode="json", by_alias=True, exclude_none=True) for f in self.forms]
+        data["documents"] = [d.model_dump(mode="json", by_alias=True, exclude_none=True) for d in self.documents]
+        data["per_unit_lanes"] = list(self.per_unit_lanes)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "SopDefinition":
         """Rebuild a definition from ``to_dict`` output (a run's pinned snapshot)."""
+        from portal.forms.spec import DocumentSpec, FormSpec
+
         steps = tuple(_step_from_dict(s) for s in data["steps"])
-        values = {k: v for k, v in data.items() if k not in ("steps", "pelaksana", "disahkan_oleh")}
+        values = {k: v for k, v in data.items() if k not in ("steps", "pelaksana", "disahkan_oleh", "forms", "documents")}
+        values["per_unit_lanes"] = tuple(values.get("per_unit_lanes", ()))
         for key in ("dasar_hukum", "kualifikasi_pelaksana", "keterkaitan", "peralatan", "peringatan", "pencatatan"):
             values[key] = tuple(values[key])
         return cls(
@@ -155,6 +172,8 @@ class SopDefinition:
             disahkan_oleh=Signatory(**data["disahkan_oleh"]),
             pelaksana=tuple((p["key"], p["label"]) for p in data["pelaksana"]),
             steps=steps,
+            forms=tuple(FormSpec.model_validate(f) for f in data.get("forms", ())),
+            documents=tuple(DocumentSpec.model_validate(d) for d in data.get("documents", ())),
         )
 
 

@@ -34,6 +34,11 @@ class Validator:
 
     def build(self) -> SopDefinition:
         """Validate everything and return the definition, or raise DefinitionError."""
+        from portal.definition_schema import schema_problems
+
+        model, problems = schema_problems(self.raw)
+        if problems:
+            raise DefinitionError(self.source, problems)
         ident = self.raw.get("identitas")
         if not isinstance(ident, dict):
             self.problem("identitas", "bagian [identitas] tidak ada")
@@ -48,6 +53,7 @@ class Validator:
                 self.problem(f"identitas, field {key}", f'"{value}" hanya boleh huruf kecil, angka dan garis bawah')
         lanes = self._lanes()
         steps = self._steps(dict(lanes))
+        self._forms_and_documents(model, {s.no for s in steps})
         if self.problems:
             raise DefinitionError(self.source, self.problems)
         signer = ident.get("disahkan_oleh") or {}
@@ -73,7 +79,21 @@ class Validator:
             steps=tuple(steps),
             source=self.source,
             plugin=self.plugin,
+            forms=tuple(model.formulir),
+            documents=tuple(model.dokumen),
+            per_unit_lanes=tuple(k for k, v in model.pelaksana.items() if not isinstance(v, str) and v.per_unit),
         )
+
+    def _forms_and_documents(self, model, numbers: set[int]) -> None:
+        """Keys unique; documents name existing steps."""
+        for section, items in (("formulir", model.formulir), ("dokumen", model.dokumen)):
+            keys = [item.key for item in items]
+            for key in sorted({k for k in keys if keys.count(k) > 1}):
+                self.problem(f"{section} {key}, field kunci", f'kunci "{key}" dipakai lebih dari sekali')
+        for doc in model.dokumen:
+            for field, no in (("tersedia_dari", doc.available_from), ("final_setelah", doc.final_after)):
+                if no is not None and no not in numbers:
+                    self.problem(f"dokumen {doc.key}, field {field}", f"langkah {no} tidak ada")
 
     def _lanes(self) -> list[tuple[str, str]]:
         lanes = self.raw.get("pelaksana")
@@ -84,7 +104,7 @@ class Validator:
         for key, label in lanes.items():
             if not _KEY_RE.match(key):
                 self.problem(f"pelaksana, field {key}", "kunci peran hanya boleh huruf kecil, angka dan garis bawah")
-            result.append((key, str(label)))
+            result.append((key, str(label["label"] if isinstance(label, dict) else label)))
         return result
 
     def _steps(self, lanes: dict[str, str]) -> list[Step]:

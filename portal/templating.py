@@ -22,6 +22,9 @@ def init_templating(app: Flask) -> None:
         nip=format_nip, ukuran=format_size, audit_label=action_label,
     )
     app.jinja_env.globals.update(font_css=font_css)
+    from portal.forms.render import init_form_templating
+
+    init_form_templating(app)
 
     @app.context_processor
     def navigation():

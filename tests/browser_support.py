@@ -268,6 +268,23 @@ class Browser:
         assert info.value.status == 200, f"unggah {filename}: HTTP {info.value.status}"
         page.locator("#step-panel").get_by_role("link", name=filename, exact=True).first.wait_for()
 
+    def fill_agreement(self, entry: int = 0, *, target: str = "97,5", anggaran: str = "1.234.567,89",
+                       nip1: str = "197502102000031002", nip2: str = "196805121990031005") -> None:
+        """Fill one PK agreement of the declared form (both parties, one sasaran row, one program row)."""
+        page, prefix = self.page, f"entri-{entry}-"
+        values = {
+            "pihak1_nama": "Ir. Rina Marlina, M.T.", "pihak1_jabatan": "Sekretaris Dinas",
+            "pihak1_pangkat": "Pembina Tingkat I (IV/b)", "pihak1_nip": nip1,
+            "pihak2_nama": "Dr. H. Ahmad Suryana, M.Si.", "pihak2_jabatan": "Kepala Dinas",
+            "pihak2_pangkat": "Pembina Utama Muda (IV/c)", "pihak2_nip": nip2,
+            "sasaran-0-sasaran": "Meningkatnya realisasi investasi",
+            "sasaran-0-indikator": "Persentase capaian target investasi",
+            "sasaran-0-target": target, "sasaran-0-satuan": "persen",
+            "program-0-program": "Program Promosi Penanaman Modal", "program-0-anggaran": anggaran,
+        }
+        for key, value in values.items():
+            page.locator(f"[name='{prefix}{key}']").fill(value)
+
     def press(self, button: str, *, catatan: str | None = None, expect_status: int = 200) -> None:
         """Press a completion button (Selesaikan / Setujui / Kembalikan ...), optionally with a catatan."""
         page = self.page

@@ -40,3 +40,11 @@ def advance(app, run: Run, until_step: int) -> None:
             db.session.commit()
     tasks = open_tasks(run.id)
     assert tasks and tasks[0].step_no == until_step, "run did not reach the step"
+
+
+def form_payload(task: Task) -> dict[str, str]:
+    """Sample input of the task's declared form, as a browser posts it (empty without one)."""
+    from portal.forms.samples import sample_data, to_formdata
+
+    spec = task.run.sop.form(task.step.form)
+    return to_formdata(spec, sample_data(spec)) if spec is not None else {}

@@ -208,16 +208,12 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
         web.upload("rancangan-pk-2027.pdf", draft_pdf)
     assert "Belum ada berkas" not in page.locator("#step-panel").inner_text()
     web.shot("11-langkah3-unggah")
-    table = page.locator("#target-table")
-    table.locator("input[name=sasaran]").nth(0).fill("Meningkatnya realisasi investasi")
-    table.locator("input[name=indikator]").nth(0).fill("Persentase capaian target investasi")
-    table.locator("input[name=target]").nth(0).fill("sembilan puluh")
-    table.locator("input[name=satuan]").nth(0).fill("persen")
+    web.fill_agreement(target="sembilan puluh")
     web.press("Selesaikan", expect_status=400)
-    assert "harus berupa angka" in page.get_by_role("alert").inner_text()
-    assert page.locator("#target-table input[name=sasaran]").nth(0).input_value() == "Meningkatnya realisasi investasi"
+    assert "bukan angka" in page.locator("td.cell-invalid").first.inner_text()
+    assert page.locator("[name='entri-0-sasaran-0-sasaran']").input_value() == "Meningkatnya realisasi investasi"
     web.shot("12-langkah3-galat")
-    page.locator("#target-table input[name=target]").nth(0).fill("97,5")
+    page.locator("[name='entri-0-sasaran-0-target']").fill("97,5")
     web.press("Selesaikan")
     assert "Langkah diselesaikan." in web.flashes()
     assert page.get_by_role("link", name="rancangan-pk-2027.pdf").count() >= 1
@@ -245,8 +241,8 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     web.shot("13b-tugas-saya-perbaikan")
     web.open_task_from_inbox(judul, 3)
     assert "Target investasi terlalu rendah" in page.locator("#step-panel").inner_text()
-    assert page.locator("#target-table input[name=target]").nth(0).input_value() == "97,5"
-    page.locator("#target-table input[name=target]").nth(0).fill("100")
+    assert page.locator("[name='entri-0-sasaran-0-target']").input_value() == "97,5"
+    page.locator("[name='entri-0-sasaran-0-target']").fill("100")
     web.press("Selesaikan")
     web.logout()
 
@@ -276,6 +272,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     web.open_task_from_inbox(judul, 7)
     assert "0/2 unit selesai" in page.locator("#step-panel").inner_text()
     assert "Sekretariat" in web.meta("Pelaksana")
+    web.fill_agreement(nip1="199001012015031001")
     web.press("Selesaikan")
     assert "1/2 unit" in web.step_row(7).inner_text()
     assert web.task_count() == 0
@@ -289,6 +286,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     web.login("bidang3")
     web.open_task_from_inbox(judul, 7)
     assert "Bidang Pelayanan Perizinan" in web.meta("Pelaksana")
+    web.fill_agreement(nip1="199202022016042002")
     web.press("Selesaikan")
     assert "2/2 unit" in web.step_row(7).inner_text()
     web.logout()
@@ -337,13 +335,16 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     verify_url = verify.group(1)
     assert verify_url.startswith(live.url + "/verifikasi/"), verify_url
 
-    # The PK document prints with the final target table.
-    pk_link = page.get_by_role("link", name="Cetak PDF: Dokumen Perjanjian Kinerja")
-    response = context.request.get(live.url + pk_link.get_attribute("href"))
+    # The PK document was archived with the run (final: no "RANCANGAN") and names both parties.
+    pk_row = page.locator("#documents tbody tr").filter(has_text="Dokumen Perjanjian Kinerja")
+    assert "Final, diarsipkan" in pk_row.inner_text()
+    response = context.request.get(live.url + pk_row.get_by_role("link", name="Unduh PDF").get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert "perjanjian-kinerja-" in response.headers["content-disposition"]
     (web.shots / "browser-dokumen-pk.pdf").write_bytes(response.body())
     pk_text = " ".join(pdf_text(response.body()).split())
-    assert "Meningkatnya realisasi investasi" in pk_text and "100" in pk_text
+    assert "Meningkatnya realisasi investasi" in pk_text and "100" in pk_text and "RANCANGAN" not in pk_text
+    assert "Dr. H. Ahmad Suryana, M.Si." in pk_text and "NIP. 19750210 200003 1 002" in pk_text
 
     # --- Arsip: searching the judul finds the final document and the receipt.
     with page.expect_navigation():
@@ -354,8 +355,8 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     archive = page.locator("#archive tbody tr")
     archive.filter(has_text="dokumen-pk-2027.pdf").wait_for()
     listed = page.locator("#archive-list").inner_text()
-    assert "3 dokumen." in listed, listed  # the document, the receipt and the run's Lembar Kendali
-    assert archive.count() == 3
+    assert "4 dokumen." in listed, listed  # the PK bundle, the final upload, the receipt, the Lembar Kendali
+    assert archive.count() == 4
     assert "Lembar kendali" in archive.filter(has_text="lembar-kendali-pelaksanaan-").inner_text()
     document_row = archive.filter(has_text="dokumen-pk-2027.pdf")
     receipt_row = archive.filter(has_text=f"tanda-terima-{number.replace('/', '-')}.pdf")
@@ -387,7 +388,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
         body = visitor.page.locator("main").inner_text()
         assert "ASLI." in body and number in body
         assert "Budi Santoso" in body and "Fajar Nugraha" in body
-        assert visitor.page.locator("table .tag.ok").all_inner_texts() == ["Cocok"]
+        assert visitor.page.locator("table .tag.ok").all_inner_texts() == ["Cocok", "Cocok"]  # PK bundle + upload
         visitor.shot("18-verifikasi")
         response = visitor.page.goto(live.url + "/verifikasi/token-palsu")
         assert response.status == 404
@@ -410,10 +411,10 @@ def test_upload_keeps_unsaved_form_entries(web, drafting_task):
     page = web.page
     web.login("perencana")
     web.goto(f"/tugas/{drafting_task}")
-    page.locator("#target-table input[name=sasaran]").nth(0).fill("Meningkatnya realisasi investasi")
+    page.locator("[name='entri-0-sasaran-0-sasaran']").fill("Meningkatnya realisasi investasi")
     page.locator("#catatan").fill("Draf pertama")
     web.upload("rancangan.pdf", make_pdf("Rancangan"))
-    expect(page.locator("#target-table input[name=sasaran]").nth(0)).to_have_value(
+    expect(page.locator("[name='entri-0-sasaran-0-sasaran']")).to_have_value(
         "Meningkatnya realisasi investasi", timeout=1000)
     expect(page.locator("#catatan")).to_have_value("Draf pertama", timeout=1000)
 
@@ -440,3 +441,67 @@ def test_upload_confirmation_not_repeated_on_next_page(web, drafting_task):
     with page.expect_navigation():
         page.locator("p.muted").get_by_role("link", name="PK Uji Unggah").click()
     assert "berkas diunggah" not in web.flashes()
+
+
+# --- The declarative PK form (plugin contract 2): HTMX rows, Indonesian numbers, errors beside the cell.
+
+def test_pk_form_twelve_rows_with_htmx_numbers_and_nip(web, live):
+    from playwright.sync_api import expect
+
+    from portal.extensions import db
+    from portal.models import Task
+
+    task_id = run_at_drafting_step(live, "PK Uji Formulir HTMX")
+    page = web.page
+    web.login("perencana")
+    web.goto(f"/tugas/{task_id}")
+    rows = page.locator("#entri-0-sasaran-table tbody tr")
+    expect(rows).to_have_count(1)
+    for count in range(2, 13):
+        with page.expect_response(lambda r: r.url.endswith("/formulir") and r.status == 200):
+            page.locator("button[value='tambah:entri-0-sasaran']").click()
+        expect(rows).to_have_count(count)
+    assert web.path == f"/tugas/{task_id}", "adding rows must not leave the page (HTMX swap)"
+    web.fill_agreement(nip1="19750210200003100")  # 17 digits
+    for i in range(1, 12):
+        page.fill(f"[name='entri-0-sasaran-{i}-sasaran']", f"Sasaran {i + 1}")
+        page.fill(f"[name='entri-0-sasaran-{i}-indikator']", f"Indikator {i + 1}")
+        page.fill(f"[name='entri-0-sasaran-{i}-target']", f"{80 + i},5")
+        page.fill(f"[name='entri-0-sasaran-{i}-satuan']", "persen")
+    web.shot("20-formulir-12-baris")
+    web.press("Selesaikan", expect_status=400)
+    nip = page.locator("[name='entri-0-pihak1_nip']")
+    assert nip.get_attribute("aria-invalid") == "true" and "invalid" in nip.get_attribute("class")
+    assert "NIP harus terdiri dari 18 angka." in page.locator(".field-invalid").inner_text()
+    expect(rows).to_have_count(12)
+    assert page.locator("[name='entri-0-program-0-anggaran']").input_value() == "1.234.567,89"
+    web.shot("21-formulir-nip-salah")
+    page.set_viewport_size({"width": 390, "height": 844})
+    web.shot("21b-formulir-nip-salah-390")
+    page.set_viewport_size(VIEWPORT)
+    nip.fill("197502102000031002")
+    web.press("Selesaikan")
+    with live.app.app_context():
+        data = db.session.get(Task, task_id).form_data
+        db.session.remove()
+    entry = data["entri"][0]
+    assert entry["program"][0]["anggaran"] == 1234567.89 and len(entry["sasaran"]) == 12
+    assert entry["sasaran"][11]["target"] == 91.5 and entry["pihak1_nip"] == "197502102000031002"
+
+
+def test_pk_form_rows_without_javascript(live, chromium, shots):
+    """With JavaScript off, "+ Tambah baris" posts the whole form and the page comes back with the row."""
+    context = chromium.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    try:
+        web = Browser(context.new_page(), live.url, shots)
+        task_id = run_at_drafting_step(live, "PK Uji Tanpa JS")
+        web.login("perencana")
+        web.goto(f"/tugas/{task_id}")
+        page = web.page
+        page.fill("[name='entri-0-sasaran-0-sasaran']", "Tetap ada")
+        with page.expect_navigation():
+            page.locator("button[value='tambah:entri-0-sasaran']").click()
+        assert page.locator("#entri-0-sasaran-table tbody tr").count() == 2
+        assert page.locator("[name='entri-0-sasaran-0-sasaran']").input_value() == "Tetap ada"
+    finally:
+        context.close()

@@ -6,7 +6,7 @@ from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db
 from portal.models import Receipt, Task
-from tests.helpers import advance, open_tasks, start_pk
+from tests.helpers import advance, form_payload, open_tasks, start_pk
 
 
 def race(app, count, action):
@@ -71,13 +71,14 @@ class FanOutFinish:
         self.tasks = tasks
 
     def prepare(self, client, index):
-        username, task_id, version = self.tasks[index]
+        username, task_id, version, payload = self.tasks[index]
         assert client.post("/masuk", data={"username": username, "password": "sakip2026"}).status_code == 302
-        return task_id, version
+        return task_id, version, payload
 
     def fire(self, client, prepared):
-        task_id, version = prepared
-        return client.post(f"/tugas/{task_id}/selesaikan", data={"tindakan": "selesai", "versi": version}).status_code
+        task_id, version, payload = prepared
+        return client.post(f"/tugas/{task_id}/selesaikan",
+                           data={"tindakan": "selesai", "versi": version, **payload}).status_code
 
 
 def test_concurrent_fan_out_completions_open_the_next_step_once(app, demo):
@@ -85,7 +86,8 @@ def test_concurrent_fan_out_completions_open_the_next_step_once(app, demo):
     run = start_pk(app, demo, units=[demo[n].unit_id for n in names])
     advance(app, run, until_step=7)
     by_unit = {t.unit_id: t for t in open_tasks(run.id)}
-    work = [(n, by_unit[demo[n].unit_id].id, by_unit[demo[n].unit_id].version) for n in names]
+    work = [(n, by_unit[demo[n].unit_id].id, by_unit[demo[n].unit_id].version, form_payload(by_unit[demo[n].unit_id]))
+            for n in names]
     assert race(app, 4, FanOutFinish(work)) == [303] * 4
     db.session.expire_all()
     assert [t.step_no for t in open_tasks(run.id)] == [8]

@@ -1,5 +1,4 @@
 """Plugins: drop-in folder, broken plugins reported, the rest keeps serving, every hook used."""
-import inspect
 import textwrap
 
 
@@ -128,54 +127,6 @@ def test_portal_serves_with_broken_plugin(app, demo, tmp_path):
         assert client.get("/sop/pk_jabar").status_code == 200
         assert client.get("/tugas").status_code == 200
         assert client.get("/sop/uji_dropin").status_code == 404
-
-
-def test_every_hookspec_is_implemented_by_a_plugin_or_exercised():
-    """Like Datasette: a new hook without a user fails here until it is wired and tested."""
-    import plugins.pk as pk
-
-    specs = {name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("portal_")}
-    implemented = {name for name in specs if hasattr(pk, name)}
-    exercised_by_core_tests = {"portal_static_folder", "portal_menu_links", "portal_step_completed", "portal_run_finished"}
-    assert specs - implemented <= exercised_by_core_tests, specs - implemented - exercised_by_core_tests
-
-
-def test_hooks_static_menu_and_events(app, demo, tmp_path):
-    """portal_static_folder, portal_menu_links, portal_step_completed and portal_run_finished are called."""
-    from tests.helpers import advance, start_pk
-    from tests.test_records import finish_run
-
-    calls = []
-
-    class Listener:
-        @hookspecs.hookimpl
-        def portal_menu_links(self, user):
-            return [("Menu Uji", "/uji")]
-
-        @hookspecs.hookimpl
-        def portal_static_folder(self):
-            return str(tmp_path)
-
-        @hookspecs.hookimpl
-        def portal_step_completed(self, definition, run, task, outcome):
-            calls.append(("step", task.step_no, outcome))
-
-        @hookspecs.hookimpl
-        def portal_run_finished(self, definition, run):
-            calls.append(("run", run.id))
-
-    pm = app.extensions["portal_plugins"].pm
-    pm.register(Listener(), name="listener")
-    run = start_pk(app, demo)
-    advance(app, run, until_step=2)
-    assert ("step", 1, "selesai") in calls
-    client = app.test_client()
-    client.post("/masuk", data={"username": "kadis", "password": "sakip2026"})
-    assert "Menu Uji" in client.get("/tugas").get_data(as_text=True)
-    assert pm.hook.portal_static_folder() == [str(tmp_path)]
-    client.post("/keluar")
-    finished = finish_run(app, demo, client, judul="PK hook selesai")
-    assert ("run", finished.id) in calls and ("run", run.id) not in calls
 
 
 def test_plugin_static_route(tmp_path):

@@ -40,9 +40,12 @@ def test_handover_issues_receipt_and_archives(app, demo, client):
     receipt = db.session.scalar(select(Receipt).where(Receipt.run_id == run.id))
     assert re.fullmatch(r"TT/\d{4}/00001", receipt.number)
     assert receipt.giver["nama"].startswith("Budi Santoso") and receipt.receiver["nama"].startswith("Fajar Nugraha")
-    assert [d["filename"] for d in receipt.documents] == ["PK final 2026.pdf"]
+    # the hand-over lists the run's final documents: the PK bundle, every unit's step-7
+    # upload and what was uploaded at the hand-over itself
+    assert [d["filename"] for d in receipt.documents] == [
+        f"perjanjian-kinerja-2026-{run.id}.pdf", "rancangan-pk-lanjutan.pdf", "PK final 2026.pdf"]
     docs = list(db.session.scalars(select(ArchivedDocument).where(ArchivedDocument.run_id == run.id)))
-    assert sorted(d.kind for d in docs) == ["dokumen", "lembar_kendali", "tanda_terima"]
+    assert sorted(d.kind for d in docs) == ["dokumen", "dokumen", "dokumen", "lembar_kendali", "tanda_terima"]
     assert all(len(d.sha256) == 64 and d.nomor_sop == "62/46/SEKRT/2023" and d.tahun == 2026 for d in docs)
     pdf = client.get(f"/tanda-terima/{receipt.id}.pdf")
     assert pdf.status_code == 200 and pdf.headers["X-Content-Type-Options"] == "nosniff"
@@ -93,22 +96,22 @@ def test_verification_page_authentic_then_tampered(app, demo, client):
     page = anonymous.get(f"/verifikasi/{receipt.token}").get_data(as_text=True)
     assert "TIDAK COCOK" in page
     result = app.test_cli_runner().invoke(args=["archive", "verify"])
-    assert result.exit_code == 1 and "TIDAK COCOK" in result.output and "PK final 2026.pdf" in result.output
+    assert result.exit_code == 1 and "TIDAK COCOK" in result.output and receipt.documents[0]["filename"] in result.output
 
 
 def test_archive_verify_clean(app, demo, client):
     finish_run(app, demo, client)
     result = app.test_cli_runner().invoke(args=["archive", "verify"])
-    assert result.exit_code == 0 and "3 berkas diperiksa, 0 tidak cocok." in result.output
+    assert result.exit_code == 0 and "5 berkas diperiksa, 0 tidak cocok." in result.output
 
 
 def test_archive_search_filters_and_download(app, demo, client):
     run = finish_run(app, demo, client, judul="PK Bidang Pelayanan 2026")
     page = client.get("/arsip?q=pelayanan").get_data(as_text=True)
-    assert "PK Bidang Pelayanan 2026" in page and "3 dokumen" in page  # with the Lembar Kendali
+    assert "PK Bidang Pelayanan 2026" in page and "5 dokumen" in page  # with the Lembar Kendali
     assert "0 dokumen" in client.get("/arsip?q=renstra").get_data(as_text=True)
     assert "0 dokumen" in client.get("/arsip?tahun=2019").get_data(as_text=True)
-    assert "3 dokumen" in client.get("/arsip?sop=pk_jabar&tahun=2026").get_data(as_text=True)
+    assert "5 dokumen" in client.get("/arsip?sop=pk_jabar&tahun=2026").get_data(as_text=True)
     doc = db.session.scalar(select(ArchivedDocument).where(ArchivedDocument.kind == "dokumen"))
     download = client.get(f"/arsip/{doc.id}/unduh")
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
@@ -120,7 +123,7 @@ def test_archive_pagination(app, demo, client):
     app.config["ARCHIVE_PAGE_SIZE"] = 1
     finish_run(app, demo, client)
     page = client.get("/arsip").get_data(as_text=True)
-    assert "Halaman 1 dari 3" in page and "halaman=2" in page  # document, receipt, Lembar Kendali
+    assert "Halaman 1 dari 5" in page and "halaman=2" in page
 
 
 def test_download_only_for_allowed_users(app, demo, client):

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Run, Task
-from tests.helpers import advance, open_tasks, start_pk
+from tests.helpers import advance, form_payload, open_tasks, start_pk
 
 
 def login(client, username):
@@ -69,22 +69,25 @@ def test_complete_moves_on_and_second_submit_gets_409(app, demo, client):
     assert nxt.step_no == 2 and nxt.role_key == "tim_perencanaan"
 
 
-def test_custom_form_errors_change_nothing(app, demo, client):
+def test_declared_form_errors_change_nothing(app, demo, client):
     run = start_pk(app, demo)
     advance(app, run, until_step=3)
     [task] = open_tasks(run.id)
     login(client, "perencana")
-    response = complete(client, task, sasaran=["Meningkatnya investasi"], indikator=[""], target=["seratus"], satuan=["%"])
+    payload = form_payload(task)
+    payload.update({"entri-0-sasaran-0-indikator": "", "entri-0-sasaran-0-target": "seratus"})
+    response = complete(client, task, **payload)
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "Baris 1: Indikator wajib diisi." in text and "harus berupa angka" in text
+    assert "Wajib diisi." in text and "&#34;seratus&#34; bukan angka" in text and "Belum ada yang disimpan" in text
     db.session.refresh(task)
-    assert task.status == "terbuka" and task.version == 1
-    ok = complete(client, task, sasaran=["Meningkatnya investasi"], indikator=["Realisasi investasi"], target=["97,5"], satuan=["%"])
+    assert task.status == "terbuka" and task.version == 1 and task.form_data is None
+    payload.update({"entri-0-sasaran-0-indikator": "Realisasi investasi", "entri-0-sasaran-0-target": "97,5"})
+    ok = complete(client, task, **payload)
     assert ok.status_code == 303
     db.session.refresh(task)
-    assert task.form_data == {"rows": [{"sasaran": "Meningkatnya investasi", "indikator": "Realisasi investasi",
-                                        "target": "97,5", "satuan": "%"}]}
+    row = task.form_data["entri"][0]["sasaran"][0]
+    assert row["indikator"] == "Realisasi investasi" and row["target"] == 97.5
 
 
 def test_return_needs_reason_goes_back_and_is_counted(app, demo, client):
@@ -123,12 +126,12 @@ def test_fan_out_progress_and_finish(app, demo, client):
     other = [t for t in tasks if t.unit_id != demo["bidang1"].unit_id][0]
     assert "PK uji" in client.get("/tugas").get_data(as_text=True)
     assert complete(client, other).status_code == 403
-    assert complete(client, mine).status_code == 303
+    assert complete(client, mine, **form_payload(mine)).status_code == 303
     assert "1/2 unit" in client.get(f"/pelaksanaan/{run.id}").get_data(as_text=True)
     assert [t.step_no for t in open_tasks(run.id)] == [7]
     client.post("/keluar")
     login(client, "bidang2")
-    assert complete(client, other).status_code == 303
+    assert complete(client, other, **form_payload(other)).status_code == 303
     assert [t.step_no for t in open_tasks(run.id)] == [8]
 
 

@@ -22,7 +22,7 @@ def test_archive_search_hides_documents_the_user_may_not_open(app, demo, client)
     client.post("/keluar")
     login(client, "kepegawaian")  # a pelaksana of the PK SOP
     page = client.get("/arsip?q=rahasia").get_data(as_text=True)
-    assert "PK Rahasia 2026" in page and "3 dokumen" in page  # document, receipt, Lembar Kendali
+    assert "PK Rahasia 2026" in page and "5 dokumen" in page  # PK bundle, unit upload, final, receipt, Lembar Kendali
     doc = db.session.scalar(select(ArchivedDocument).where(ArchivedDocument.kind == "dokumen"))
     assert client.get(f"/arsip/{doc.id}/unduh").status_code == 200
     assert client.get(f"/tanda-terima/{receipt.id}.pdf").status_code == 200

@@ -1,10 +1,7 @@
-"""Perjanjian Kinerja (PK): the SOP definition(s), the target table form, the PK document."""
+"""Perjanjian Kinerja (PK): the definition (forms, document) is data; Python adds one rule."""
 from pathlib import Path
 
-from portal.plugin_api import CustomForm, OutputDocument, hookimpl
-
-from plugins.pk.forms import parse_target_table
-from plugins.pk.document import render_pk_document
+from portal.plugin_api import StepRefused, hookimpl
 
 HERE = Path(__file__).parent
 
@@ -22,23 +19,8 @@ def portal_template_folder():
 
 
 @hookimpl
-def portal_step_form(definition, step):
-    """The sasaran / indikator / target table of the drafting step."""
-    if definition.kode == "pk" and step.form == "target_pk":
-        return CustomForm(template="pk/target_form.html", parse=parse_target_table,
-                          summary_template="pk/target_summary.html")
-    return None
-
-
-@hookimpl
-def portal_run_documents(definition, run):
-    """PK runs can print the Perjanjian Kinerja document once the table is filled."""
-    return [("pk", "Dokumen Perjanjian Kinerja")] if definition.kode == "pk" else []
-
-
-@hookimpl
-def portal_render_document(definition, run, kind) -> OutputDocument | None:
-    """Render the PK document (pihak pertama/kedua, target table, signature blocks)."""
-    if definition.kode != "pk" or kind != "pk":
-        return None
-    return render_pk_document(definition, run)
+def portal_validate_form(definition, step, form_key, data, run):
+    """Pihak pertama and pihak kedua of one agreement are two different people."""
+    for number, entry in enumerate(data.get("entri", []), start=1) if definition.kode == "pk" else ():
+        if entry.get("pihak1_nip") and entry.get("pihak1_nip") == entry.get("pihak2_nip"):
+            raise StepRefused(f"Perjanjian {number}: NIP pihak pertama dan pihak kedua tidak boleh sama.")

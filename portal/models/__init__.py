@@ -1,9 +1,12 @@
 """Database models of the core."""
 from portal.models.org import Role, Unit, User, UserRole, utcnow
 from portal.models.run import Attachment, Outcome, Run, RunStatus, Task, TaskStatus
-from portal.models.records import ArchivedDocument, AuditEvent, Receipt, ReceiptCounter
+from portal.models.records import (
+    ArchivedDocument, AuditEvent, FormRecord, Receipt, ReceiptCounter, RunDocument, Setting,
+)
 
 __all__ = [
     "Role", "Unit", "User", "UserRole", "Run", "Task", "Attachment", "AuditEvent",
-    "ArchivedDocument", "Receipt", "ReceiptCounter", "utcnow", "RunStatus", "TaskStatus", "Outcome",
+    "ArchivedDocument", "Receipt", "ReceiptCounter", "FormRecord", "RunDocument", "Setting", "utcnow",
+    "RunStatus", "TaskStatus", "Outcome",
 ]

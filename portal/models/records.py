@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UtcDateTime, utcnow
@@ -73,3 +73,50 @@ class Receipt(db.Model):
     issued_at = mapped_column(UtcDateTime(), default=utcnow)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
 
+
+
+class FormRecord(db.Model):
+    """A structured output of a finished run (one declared form, one unit), shared with
+    other SOPs through ``portal.plugin_api.records``; the latest finished run wins."""
+
+    __table_args__ = (Index("ix_form_record_lookup", "sop_kode", "form_key", "tahun", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
+    sop_kode: Mapped[str] = mapped_column(String(80))
+    sop_id: Mapped[str] = mapped_column(String(80))
+    definition_ident: Mapped[str] = mapped_column(String(160))
+    form_key: Mapped[str] = mapped_column(String(80))
+    tahun: Mapped[int] = mapped_column()
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    data: Mapped[dict] = mapped_column(JSON)
+    schema_version: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    created_at = mapped_column(UtcDateTime(), default=utcnow)
+
+    run = relationship("Run", lazy="joined")
+
+
+class RunDocument(db.Model):
+    """A declared document (``[[dokumen]]``) rendered for a run and kept in the file store.
+
+    Rendered once, when it is handed over or when the run finishes; later downloads
+    serve this file (checked by its sha256), never a re-render."""
+
+    __table_args__ = (UniqueConstraint("run_id", "key", name="uq_run_document_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column()
+    created_at = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Setting(db.Model):
+    """An admin-configured setting (e.g. the city printed on documents, the kop logo)."""
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")

@@ -4,9 +4,12 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every core blueprint."""
-    from portal.views import admin, admin_org, archive, auth, help, receipts, runs, sops, tasks
+    from portal.views import (
+        admin, admin_documents, admin_org, archive, auth, dashboard, form_tables, help, receipts, runs, sops, tasks,
+    )
 
-    for module in (auth, tasks, runs, archive, receipts, sops, admin, admin_org, help):
+    for module in (auth, tasks, runs, archive, receipts, sops, admin, admin_org, help, dashboard, admin_documents,
+                   form_tables):
         app.register_blueprint(module.bp)
     from portal.views import compliance, monitor, sopdoc  # issue 9: monitoring, SOP documents
 

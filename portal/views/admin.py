@@ -18,8 +18,14 @@ AUDIT_PAGE = 50
 @admin_required
 def plugins():
     """Loaded plugins, their definitions, and every problem with file and reason."""
+    from portal.lanes import ensure_lane_roles, lane_warnings
+
     registry = current_app.extensions["portal_plugins"]
-    return render_page("admin/plugins.html", registry=registry)
+    created = ensure_lane_roles(registry)
+    if created:
+        db.session.commit()
+    return render_page("admin/plugins.html", registry=registry, lane_warnings=lane_warnings(registry),
+                       created_roles=created)
 
 
 @bp.route("/audit")

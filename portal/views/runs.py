@@ -13,6 +13,7 @@ from portal.downloads import send_generated, send_stored_file
 from portal.extensions import db
 from portal.core_forms import CancelForm, ReassignForm, StartRunForm, first_error
 from portal.models import Attachment, AuditEvent, Receipt, Run, Task, TaskStatus, Unit, User
+from portal.documents import document_rows
 from portal.run_summary import step_rows
 from portal.templating import render_page
 from portal.views.helpers import admin_required, with_write_retry
@@ -99,10 +100,14 @@ def show(run_id: int):
     registry = _registry()
     documents = [d for docs in registry.pm.hook.portal_run_documents(definition=run.sop, run=run) for d in (docs or [])]
     choices = {t.id: reassign_choices(t) for t in tasks if t.status == TaskStatus.TERBUKA} if current_user.is_admin else {}
+    from portal.views.dashboard import render_panels
+
+    panels = render_panels([p for group in registry.pm.hook.portal_run_panels(run=run, user=current_user)
+                            for p in (group or [])])
     return render_page("runs/show.html", run=run, sop=run.sop, tasks=tasks, rows=step_rows(run, tasks),
                        attachments=attachments, events=events, receipts=receipts, documents=documents,
                        reassign=choices, reassign_forms={t: _reassign_form(t, choices[t]) for t in choices},
-                       cancel_form=CancelForm(formdata=None))
+                       cancel_form=CancelForm(formdata=None), declared_documents=document_rows(run), panels=panels)
 
 
 def _reassign_form(task_id: int, choices: tuple[list[User], list[User]]) -> ReassignForm:
@@ -180,16 +185,29 @@ def download(attachment_id: int):
 @bp.route("/pelaksanaan/<int:run_id>/dokumen/<kind>.pdf")
 @login_required
 def document(run_id: int, kind: str):
-    """Print a plugin's output document of the run as PDF."""
+    """A document of the run as PDF: a declared document's stored copy once it is
+    rendered for good (hand-over or end of the run), else a fresh print ("RANCANGAN"
+    until final); or a plugin's own document (``portal_render_document``)."""
+    from portal.documents import is_available, is_final, render_bytes, stored_documents
     from portal.pdf import PdfRenderError, render_pdf
 
     run = _load(run_id)
-    doc = _registry().pm.hook.portal_render_document(definition=run.sop, run=run, kind=kind)
-    if doc is None:
-        abort(404)
+    spec = run.sop.document(kind)
     try:
-        data = render_pdf(doc.html, static_folder=current_app.static_folder)
+        if spec is not None:
+            stored = next((d for d in stored_documents(run) if d.key == kind), None)
+            if stored is not None:
+                return send_stored_file(run.id, stored.sha256, stored.filename, "application/pdf",
+                                        detail=f"{stored.filename} (arsip, sha256 {stored.sha256[:12]}…)")
+            if not is_available(run, spec):
+                abort(404, "Dokumen ini belum tersedia pada tahap pelaksanaan ini.")
+            data, filename = render_bytes(run, spec, final=is_final(run, spec)), spec.file_name(run)
+        else:
+            doc = _registry().pm.hook.portal_render_document(definition=run.sop, run=run, kind=kind)
+            if doc is None:
+                abort(404)
+            data, filename = render_pdf(doc.html, static_folder=current_app.static_folder), doc.filename
     except PdfRenderError as exc:
         current_app.logger.error("PDF %s gagal: %s", kind, exc)
         abort(500, "Dokumen PDF gagal dibuat. Hubungi admin.")
-    return send_generated(data, doc.filename)
+    return send_generated(data, filename)

@@ -17,6 +17,7 @@ from portal.storage import UploadRejected
 from portal.tasks_query import inbox as inbox_query
 from portal.tasks_query import PageWindow, open_task_count
 from portal.templating import render_page
+from portal.views import step_forms
 from portal.views.helpers import with_write_retry
 
 bp = Blueprint("tasks", __name__)
@@ -67,18 +68,6 @@ def custom_form(task: Task):
     return registry.pm.hook.portal_step_form(definition=task.run.sop, step=task.step)
 
 
-def summary_templates(run) -> dict[int, str]:
-    """Step number -> the plugin's summary template, for steps with a custom form."""
-    registry = current_app.extensions["portal_plugins"]
-    result = {}
-    for step in run.sop.steps:
-        if step.form:
-            form = registry.pm.hook.portal_step_form(definition=run.sop, step=step)
-            if form is not None and form.summary_template:
-                result[step.no] = form.summary_template
-    return result
-
-
 def earlier_groups(task: Task, run_tasks: list[Task]) -> list[dict]:
     """Completed work of the other steps, newest step first: the latest attempt shown, older ones folded."""
     groups: dict[int, dict] = {}
@@ -111,32 +100,32 @@ def return_notice(task: Task, run_tasks: list[Task]) -> dict | None:
     return {"by": returns[-1], "previous": previous, "between": between}
 
 
-def previous_data(task: Task, run_tasks: list[Task]) -> dict:
-    """What the last completion of this step entered (to prefill after a return)."""
-    earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id]
-    return earlier[-1].form_data if earlier else {}
-
-
 @bp.route("/tugas/<int:task_id>")
 @login_required
-def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=None, upload_notice=None, catatan=None):
+def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=None, upload_notice=None, catatan=None,
+         bound_form=None):
     """The step page: kegiatan, kelengkapan, waktu and due, output, and the form."""
     task = _load(task_id)
     run = task.run
     run_tasks = list(db.session.scalars(
         select(Task).where(Task.run_id == run.id).order_by(Task.id)
         .options(selectinload(Task.attachments).joinedload(Attachment.uploaded_by), joinedload(Task.completed_by))))
-    form = custom_form(task)
+    declared = step_forms.declared_spec(task)
+    form = None if declared else custom_form(task)
+    prefill_info = None
+    if declared is not None and task.status == "terbuka" and bound_form is None:
+        bound_form, prefill_info = step_forms.initial(declared, task, run_tasks)
     context = dict(
         task=task, run=run, step=task.step, sop=run.sop, form=form, can_act=can_act(current_user, task),
         actions=runner.allowed_actions(task) if task.status == TaskStatus.TERBUKA else [],
-        errors=errors or [], form_data=form_data if form_data is not None else previous_data(task, run_tasks),
+        errors=errors or [], form_data=form_data if form_data is not None else step_forms.previous_data(task, run_tasks),
+        declared=declared, bound_form=bound_form, prefill=prefill_info,
+        edit_url=url_for("tasks.edit_form", task_id=task.id),
         earlier=earlier_groups(task, run_tasks), returned=return_notice(task, run_tasks),
         receivers=receiver_candidates(run, task) if task.step.handover else [],
         handover_docs=handed_over_documents(run, task) if task.step.handover else [],
         siblings=[t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt],
         catatan=request.form.get("catatan", "") if catatan is None else catatan, upload_errors=upload_errors or [], upload_notice=upload_notice,
-        summaries=summary_templates(run),
     )
     return render_page("tasks/step.html", **context), status
 
@@ -186,6 +175,20 @@ def upload(task_id: int):
     return redirect(url_for("tasks.show", task_id=task_id), code=303)
 
 
+@bp.route("/tugas/<int:task_id>/formulir", methods=["POST"])
+@login_required
+def edit_form(task_id: int):
+    """Add or remove a row/entry of the step's form (HTMX swaps the form; without
+    JavaScript the whole page comes back). Nothing is saved."""
+    task = _load(task_id)
+    if not can_act(current_user, task):
+        abort(403)
+    declared = step_forms.declared_spec(task)
+    if declared is None or task.status != "terbuka":
+        abort(404)
+    return show(task_id, bound_form=step_forms.edited(declared, task, request.form))
+
+
 @bp.route("/tugas/<int:task_id>/selesaikan", methods=["POST"])
 @login_required
 def complete(task_id: int):
@@ -198,9 +201,14 @@ def complete(task_id: int):
     """
     task = _load(task_id)
     action = request.form.get("tindakan", "selesai")
-    form = custom_form(task)
-    form_data, errors = (None, [])
-    if form is not None and action in ("selesai", "setuju"):
+    declared = step_forms.declared_spec(task)
+    form = None if declared else custom_form(task)
+    form_data, errors, bound = (None, [], None)
+    if declared is not None and action in ("selesai", "setuju") and task.status == "terbuka" and can_act(current_user, task):
+        form_data, bound, errors = step_forms.submitted(declared, task, request.form)
+        if errors:
+            return show(task_id, errors=errors, status=400, bound_form=bound)
+    elif form is not None and action in ("selesai", "setuju"):
         form_data, errors = form.parse(request.form)
         if errors:
             return show(task_id, errors=errors, form_data=form_data, status=400)
@@ -224,7 +232,7 @@ def complete(task_id: int):
             return render_template("tasks/conflict.html", message=exc.message, task=task), 409
         if exc.status == 403:
             abort(403, exc.message)
-        return show(task_id, errors=[exc.message], form_data=form_data, status=400)
+        return show(task_id, errors=[exc.message], form_data=form_data, status=400, bound_form=bound)
     return _completed(task, action)
 
 

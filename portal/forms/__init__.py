@@ -1,0 +1,1 @@
+"""Declarative step forms: spec (pydantic), fields (WTForms), engine, formula language."""

@@ -1,0 +1,74 @@
+"""Jinja helpers of the declarative forms: display values, live computed columns, summaries."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from portal.forms.fields import choice_options, number_text
+from portal.forms.formula import Formula
+
+
+def form_value(spec, value) -> str:
+    """The display text of a stored value of field ``spec`` (Indonesian notation)."""
+    if value is None or value == "":
+        return ""
+    if spec.computed:
+        return number_text(value) if isinstance(value, (int, float)) else str(value)
+    if spec.type == "rupiah":
+        return "Rp " + number_text(value, 2 if isinstance(value, float) else 0)
+    if spec.type == "persen":
+        return number_text(value) + " %"
+    if spec.type == "angka":
+        return number_text(value)
+    if spec.type == "nip":
+        from portal.models.org import format_nip
+
+        return format_nip(str(value))
+    if spec.type == "tanggal":
+        from portal.formatting import format_date
+
+        try:
+            return format_date(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if spec.type == "berkas" or (spec.type == "pilihan" and isinstance(spec.choices, str)):
+        source = "berkas" if spec.type == "berkas" else spec.choices
+        return dict(choice_options(source)).get(str(value), str(value))
+    return str(value)
+
+
+def form_computed(fields, form) -> dict:
+    """Computed values of one row/entry of a bound form (shown live while editing)."""
+    values = {f.key: form[f.key].data for f in fields if not f.computed and f.key in form}
+    for spec in fields:
+        if spec.computed:
+            values[spec.key] = Formula(spec.formula).evaluate(values)
+    return values
+
+
+def step_form_summary(definition, step_no: int, data: dict | None, run_id: int | None = None) -> Markup:
+    """The read-only summary of a step's stored form data (declared form or plugin form)."""
+    from flask import g
+
+    if not data:
+        return Markup("")
+    step = definition.step(step_no)
+    g.portal_form_run_id = run_id
+    spec = definition.form(step.form)
+    env = current_app.jinja_env
+    if spec is not None:
+        macros = env.get_template("forms/macros.html").module
+        return Markup(macros.form_summary(spec, data))
+    registry = current_app.extensions["portal_plugins"]
+    custom = registry.pm.hook.portal_step_form(definition=definition, step=step) if step.form else None
+    if custom is not None and custom.summary_template:
+        return Markup(env.get_template(custom.summary_template).render(data=data))
+    return Markup("")
+
+
+def init_form_templating(app: Flask) -> None:
+    """Register the form helpers as Jinja globals."""
+    app.jinja_env.globals.update(form_value=form_value, form_computed=form_computed,
+                                 step_form_summary=step_form_summary)

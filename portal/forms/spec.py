@@ -1,0 +1,193 @@
+"""The declarative parts of a definition file: ``[[formulir]]`` and ``[[dokumen]]``.
+
+pydantic v2 models with English attribute names and the Indonesian TOML keys as aliases;
+unknown keys are refused. They are frozen so a loaded definition can be shared.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from portal.forms.formula import Formula, FormulaError
+
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+FIELD_TYPES = ("teks", "teks_panjang", "angka", "persen", "rupiah", "tanggal", "tahun", "nip", "pilihan", "berkas")
+NUMERIC_TYPES = ("angka", "persen", "rupiah", "tahun")
+DYNAMIC_CHOICES = ("unit", "pengguna", "peran")
+RESERVED_KEYS = {"entri", "baris", "anak", "id", "tingkat"}
+
+
+class Strict(BaseModel):
+    """Base: Indonesian aliases, English names also accepted, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Source(Strict):
+    """Where a form is prefilled from: the latest finished run of another SOP."""
+
+    sop: str = Field(description="kode SOP sumber, mis. cascading")
+    form: str = Field(alias="formulir", description="kunci formulir di SOP sumber")
+
+
+class FieldSpec(Strict):
+    """A field of an ``isian`` form, or a column of a table."""
+
+    key: str = Field(alias="kunci", pattern=KEY_PATTERN)
+    title: str = Field(alias="judul")
+    type: Literal[FIELD_TYPES] = Field("teks", alias="tipe")  # type: ignore[valid-type]
+    required: bool = Field(False, alias="wajib")
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] | Literal[DYNAMIC_CHOICES] | None = Field(None, alias="pilihan")  # type: ignore[valid-type]
+    formula: str | None = Field(None, alias="rumus", description="kolom terhitung, mis. persen_capaian(target, realisasi, arah)")
+    help: str = Field("", alias="petunjuk")
+    width: int | None = Field(None, alias="lebar", ge=2, le=80)
+
+    @field_validator("key")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_KEYS:
+            raise ValueError(f'kunci "{value}" dipakai sistem; pilih nama lain')
+        return value
+
+    @field_validator("formula")
+    @classmethod
+    def _formula(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Formula(value)
+            except FormulaError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _choices(self) -> "FieldSpec":
+        if self.type == "pilihan" and not self.choices:
+            raise ValueError('tipe "pilihan" memerlukan "pilihan" (daftar, atau "unit", "pengguna", "peran")')
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min lebih besar dari max")
+        return self
+
+    @property
+    def computed(self) -> bool:
+        """True for a computed column (``rumus``)."""
+        return self.formula is not None
+
+    @property
+    def numeric(self) -> bool:
+        """True when values are stored as numbers."""
+        return self.type in NUMERIC_TYPES
+
+
+def _check_formulas(fields: list[FieldSpec], where: str) -> None:
+    keys = {f.key for f in fields}
+    for field in fields:
+        if field.formula:
+            unknown = Formula(field.formula).names - keys
+            if unknown:
+                raise ValueError(f'{where} {field.key}: rumus memakai "{", ".join(sorted(unknown))}" yang bukan kolom/isian')
+
+
+class TableSpec(Strict):
+    """A table inside an ``isian`` form (e.g. the sasaran table of an agreement)."""
+
+    key: str = Field(alias="kunci", pattern=KEY_PATTERN)
+    title: str = Field(alias="judul")
+    columns: list[FieldSpec] = Field(alias="kolom", min_length=1)
+    min_rows: int = Field(0, alias="min_baris", ge=0)
+    max_rows: int = Field(200, alias="max_baris", ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _valid(self) -> "TableSpec":
+        _check_formulas(self.columns, "kolom")
+        if self.min_rows > self.max_rows:
+            raise ValueError("min_baris lebih besar dari max_baris")
+        return self
+
+
+class LevelSpec(Strict):
+    """A level of a tree form (tujuan -> sasaran -> program -> ...)."""
+
+    key: str = Field(alias="kunci", pattern=KEY_PATTERN)
+    title: str = Field(alias="judul")
+    fields: list[FieldSpec] = Field(alias="isian", min_length=1)
+
+
+class FormSpec(Strict):
+    """A ``[[formulir]]``: ``isian`` (fields and tables), ``tabel`` (rows) or ``pohon`` (a tree)."""
+
+    key: str = Field(alias="kunci", pattern=KEY_PATTERN)
+    title: str = Field(alias="judul")
+    kind: Literal["isian", "tabel", "pohon"] = Field(alias="jenis")
+    description: str = Field("", alias="keterangan")
+    fields: list[FieldSpec] = Field(default_factory=list, alias="isian")
+    tables: list[TableSpec] = Field(default_factory=list, alias="tabel")
+    columns: list[FieldSpec] = Field(default_factory=list, alias="kolom")
+    min_rows: int = Field(0, alias="min_baris", ge=0)
+    max_rows: int = Field(200, alias="max_baris", ge=1, le=1000)
+    repeat: bool = Field(False, alias="berulang", description="isian: satu atau lebih entri (mis. satu per perjanjian)")
+    entry_label: str = Field("Entri", alias="label_entri")
+    min_entries: int = Field(1, alias="min_entri", ge=0)
+    max_entries: int = Field(50, alias="max_entri", ge=1, le=200)
+    levels: list[LevelSpec] = Field(default_factory=list, alias="tingkat")
+    source: Source | None = Field(None, alias="sumber")
+
+    @model_validator(mode="after")
+    def _shape(self) -> "FormSpec":
+        if self.kind == "tabel":
+            if not self.columns or self.fields or self.tables:
+                raise ValueError('jenis "tabel" memakai [[formulir.kolom]] saja')
+            _check_formulas(self.columns, "kolom")
+            if self.min_rows > self.max_rows:
+                raise ValueError("min_baris lebih besar dari max_baris")
+        elif self.kind == "isian":
+            if not (self.fields or self.tables) or self.columns:
+                raise ValueError('jenis "isian" memakai [[formulir.isian]] dan/atau [[formulir.tabel]]')
+            _check_formulas(self.fields, "isian")
+            keys = [f.key for f in self.fields] + [t.key for t in self.tables]
+            if len(keys) != len(set(keys)):
+                raise ValueError("kunci isian/tabel dipakai lebih dari sekali")
+        else:
+            raise ValueError('jenis "pohon" belum dapat dipakai: penyunting pohon belum tersedia di portal ini')
+        return self
+
+    def all_fields(self) -> list[FieldSpec]:
+        """Every field and column of the form (for type checks and sample data)."""
+        result = list(self.fields) + list(self.columns)
+        for table in self.tables:
+            result.extend(table.columns)
+        for level in self.levels:
+            result.extend(level.fields)
+        return result
+
+
+class DocumentSpec(Strict):
+    """A ``[[dokumen]]``: an official document printed from the run's forms."""
+
+    key: str = Field(alias="kunci", pattern=KEY_PATTERN)
+    title: str = Field(alias="judul")
+    template: str = Field(description="templat plugin, mis. pk/dokumen_pk.html")
+    orientation: Literal["potret", "lanskap"] = Field("potret", alias="orientasi")
+    filename: str = Field("{kunci}-{tahun}-{run}.pdf", alias="nama_berkas",
+                          description="pola nama berkas: {kunci}, {tahun}, {run}, {kode}")
+    available_from: int | None = Field(None, alias="tersedia_dari", ge=1)
+    final_after: int | None = Field(None, alias="final_setelah", ge=1)
+
+    @field_validator("filename")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            value.format(kunci="k", tahun=2026, run=1, kode="x")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError("pola nama_berkas hanya boleh memakai {kunci}, {tahun}, {run}, {kode}") from None
+        return value
+
+    def file_name(self, run) -> str:
+        """The archived file name of this document for ``run``."""
+        name = self.filename.format(kunci=self.key, tahun=run.tahun, run=run.id, kode=run.sop_kode)
+        return name if name.lower().endswith(".pdf") else name + ".pdf"
+
+
+__all__ = ["FieldSpec", "TableSpec", "FormSpec", "LevelSpec", "DocumentSpec", "Source", "FIELD_TYPES"]

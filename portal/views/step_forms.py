@@ -1,0 +1,73 @@
+"""The declared form of a step on the step page: initial values (earlier entry, or prefill
+from another SOP's latest finished run), submission, structural edits, plugin validators."""
+from __future__ import annotations
+
+from flask import current_app
+
+from portal.forms import engine
+from portal.forms.spec import FormSpec
+from portal.models import Task
+
+
+def declared_spec(task: Task) -> FormSpec | None:
+    """The ``[[formulir]]`` the task's step names, if it is declared in the definition."""
+    return task.run.sop.form(task.step.form)
+
+
+def previous_data(task: Task, run_tasks: list[Task]) -> dict:
+    """What the last completion of this step entered (same unit on a fan-out step)."""
+    earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id
+               and (t.unit_id == task.unit_id or not task.step.fan_out)]
+    return earlier[-1].form_data if earlier else {}
+
+
+def prefill(spec: FormSpec, task: Task):
+    """The latest finished record of the form's ``sumber`` for the run's tahun (and unit), or None."""
+    if spec.source is None:
+        return None
+    from portal import records
+
+    run = task.run
+    return records.latest_record(kode=spec.source.sop, form=spec.source.form, tahun=run.tahun,
+                                 unit_id=task.unit_id if task.unit_id is not None else run.unit_id)
+
+
+def initial(spec: FormSpec, task: Task, run_tasks: list[Task]):
+    """(bound form, prefill info) for a freshly opened step page."""
+    data = previous_data(task, run_tasks)
+    info = {"declared": spec.source is not None, "record": None}
+    if not data and spec.source is not None:
+        record = prefill(spec, task)
+        info["record"] = record
+        if record is not None:
+            data = record.data
+    return engine.bind(spec, data=data, run_id=task.run_id), info
+
+
+def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object, list[str]]:
+    """Validate a submission: (typed data or None, bound form, messages for the page top)."""
+    from portal.errors import StepRefused
+
+    bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
+    data, places = engine.extract(spec, bound)
+    if places:
+        return None, bound, ["Periksa isian yang ditandai: " + "; ".join(places) + ". Belum ada yang disimpan."]
+    registry = current_app.extensions["portal_plugins"]
+    try:
+        registry.pm.hook.portal_validate_form(definition=task.run.sop, step=task.step, form_key=spec.key,
+                                              data=data, run=task.run)
+    except StepRefused as exc:
+        return None, bound, [exc.message]
+    record = prefill(spec, task)
+    if record is not None:
+        data["_sumber"] = [{"run_id": record.run_id, "sop": record.sop_kode, "formulir": record.form_key,
+                            "judul": record.run.judul if record.run else ""}]
+    return data, bound, []
+
+
+def edited(spec: FormSpec, task: Task, formdata):
+    """Apply an add/remove command (``_ubah``) to the submitted form; nothing is saved."""
+    bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
+    engine.apply_edit(bound, formdata.get("_ubah", ""))
+    engine.clear_errors(bound)
+    return bound

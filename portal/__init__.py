@@ -57,13 +57,17 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        """The user of a session identity ``"<id>:<generation>"``; None when that session was ended."""
-        from sqlalchemy.orm import selectinload
+        """The user of a session identity ``"<id>:<generation>"``; None when that session was ended.
+
+        One query: the user with every role grant (role and unit joined), which the access
+        rules, the menu and the badge read for the rest of the request.
+        """
+        from sqlalchemy.orm import joinedload
 
         ident, _, generation = str(user_id).partition(":")
         if not ident.isdigit() or not generation.isdigit():
             return None
-        user = db.session.get(User, int(ident), options=[selectinload(User.roles)])
+        user = db.session.get(User, int(ident), options=[joinedload(User.roles)])
         if user is None or not user.active or (user.session_gen or 0) != int(generation):
             return None
         return user

@@ -8,7 +8,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.access import task_filter_for
 from portal.extensions import db
-from portal.models import Run, Task
+from portal.models import Run, Task, User
 
 
 BADGE_CAP = 100
@@ -50,6 +50,11 @@ class PageWindow:
         return self.page + 1
 
 
+# What a Tugas Saya row shows of its run (the pinned definition is read through its hash);
+# the run's unit and starter, joined by default elsewhere, are not loaded here.
+INBOX_RUN_COLUMNS = (Run.id, Run.judul, Run.tahun, Run.sop_nama, Run.sop_nomor, Run.definition_sha, Run.status)
+
+
 def inbox(user, *, sop_id: str | None = None, tahun: int | None = None, status: str = "terbuka",
           page: int = 1, per_page: int = PAGE_SIZE) -> tuple[list[Task], bool]:
     """One page of Tugas Saya: open tasks (``status='terbuka'``, most urgent first), overdue ones
@@ -58,7 +63,8 @@ def inbox(user, *, sop_id: str | None = None, tahun: int | None = None, status: 
     from portal.models import utcnow
 
     query = (select(Task).join(Task.run)
-             .options(contains_eager(Task.run).defer(Run.definition), selectinload(Task.assignee)))
+             .options(contains_eager(Task.run).load_only(*INBOX_RUN_COLUMNS).lazyload("*"),
+                      selectinload(Task.assignee).load_only(User.id, User.nama)))
     if status == "selesai":
         query = query.where(Task.completed_by_id == user.id).order_by(Task.completed_at.desc(), Task.id.desc())
     else:

@@ -20,3 +20,19 @@ def test_one_size_formatter():
     assert format_size(900) == "900 byte"
     assert format_size(1536) == "1,5 KB"
     assert format_size(20 * 1024 * 1024) == "20 MB"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "Europe/Amsterdam"])
+def test_datetime_text_equals_babels_pattern_in_every_zone_and_season(backend, app, zone):
+    """The fast path builds the same text Babel's "d MMMM y HH.mm zzz" gives, also across a DST change."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime as babel_datetime
+
+    app.extensions["worktime"] = WorkCalendar.from_config({"TIMEZONE": zone})
+    for value in (datetime(2026, 1, 31, 23, 59, tzinfo=timezone.utc), datetime(2026, 7, 1, 0, 0, tzinfo=timezone.utc),
+                  datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc), datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc),
+                  datetime(2026, 12, 31, 17, 0, tzinfo=timezone.utc)):
+        assert format_datetime(value) == babel_datetime(value, "d MMMM y HH.mm zzz", tzinfo=ZoneInfo(zone),
+                                                        locale="id_ID"), value

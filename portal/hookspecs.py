@@ -76,3 +76,12 @@ def portal_step_completed(definition: "SopDefinition", run: Any, task: Any, outc
 @hookspec
 def portal_run_finished(definition: "SopDefinition", run: Any) -> None:
     """Called inside the transaction that completes the last step of ``run``."""
+
+
+# --- notifications (issue 10) ---------------------------------------------------------
+
+@hookspec
+def portal_notification_channels() -> list:
+    """Return extra delivery channels (``portal.plugin_api.NotificationChannel`` objects,
+    e.g. a WhatsApp or Telegram gateway). Each gets its own outbox rows, retries and a
+    per-kind on/off choice for users; email and the in-app bell are built in."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from portal.hookspecs import hookimpl
+from portal.notify.channels import NotificationChannel, OutgoingMessage  # noqa: F401  (issue 10)
 from portal.sop import SopDefinition, Step
 
 ParseResult = tuple[dict[str, Any], list[str]]

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from portal import audit
+from portal import audit, notify
 from portal.access import can_act, can_start, role_per_unit
 from portal.extensions import db
 from portal.models import Run, Task, Unit, User, utcnow
@@ -83,7 +83,7 @@ def start_run(definition: SopDefinition, user: User, *, judul: str, tahun: int, 
     return run
 
 
-def _activate(run: Run, step: Step, *, now: datetime | None = None) -> list[Task]:
+def _activate(run: Run, step: Step, *, now: datetime | None = None, kind: str = "tugas_baru") -> list[Task]:
     """Open the task(s) of ``step``: one per chosen unit for a fan-out step."""
     now = now or utcnow()
     attempt = 1 + (db.session.scalar(
@@ -99,6 +99,7 @@ def _activate(run: Run, step: Step, *, now: datetime | None = None) -> list[Task
                   created_at=now, due_at=due) for u in unit_ids]
     db.session.add_all(tasks)
     run.current_step_no = step.no
+    notify.tasks_opened(run, step, tasks, kind=kind)  # issue 10: same transaction as the change
     return tasks
 
 
@@ -211,7 +212,7 @@ def _advance(run: Run, task: Task, step: Step, action: str, now: datetime) -> No
     definition = run.sop
     if action == "kembali":
         run.return_count += 1
-        _activate(run, definition.step(step.decision), now=now)
+        _activate(run, definition.step(step.decision), now=now, kind="dikembalikan")
         return
     following = definition.next_step(step.no)
     if following is not None:
@@ -241,6 +242,7 @@ def reassign_task(task: Task, admin: User, new_user: User, reason: str) -> Task:
     task.taken_at = utcnow()
     task.version += 1
     audit.record("alihkan", task=task, user=admin, detail=f"Dari {before} ke {new_user.nama}: {reason.strip()}")
+    notify.task_reassigned(task, new_user, reason)
     return task
 
 

@@ -105,7 +105,7 @@ def _tell_holders(task: Task, kind: str, now: datetime) -> None:
     due = format_datetime(task.due_at)
     if kind == "pengingat":
         left = calendar.describe_duration(calendar.working_minutes_between(now, task.due_at))
-        body = f"Batas waktu langkah ini {due} (sisa {left} waktu kerja)."
+        body = f"Batas waktu langkah ini {due} (sisa {left}, waktu kerja)."
     else:
         body = f"Batas waktu langkah ini {due} sudah lewat. Mohon segera diselesaikan."
     title = f"{KINDS[kind]}: Langkah {step.no} — {run.judul}"
@@ -144,7 +144,7 @@ def _escalate(task: Task, now: datetime) -> None:
     unit = f" ({task.unit.nama})" if task.unit_id and task.unit else ""
     title = f"{KINDS['eskalasi']}: Langkah {step.no} — {run.judul}"
     text = (f"{run.sop_nama} · {run.judul}{unit}\nLangkah {step.no}: {step.kegiatan}\n"
-            f"Batas waktu {format_datetime(task.due_at)}, terlambat {late} waktu kerja.\nMenunggu: {names}.")
+            f"Batas waktu {format_datetime(task.due_at)}, terlambat {late} (waktu kerja).\nMenunggu: {names.rstrip('.')}.")
     for user in escalation_targets(task):
         notify_user(user, "eskalasi", title, text, url=f"/pelaksanaan/{run.id}", run=run, task=task)
 

@@ -45,7 +45,7 @@ def test_reminder_overdue_and_escalation_across_weekend_and_christmas(app, demo)
     assert reminders.run_due(wib(2026, 12, 28, 7, 42)) == {"pengingat": 1}
     assert reminders.run_due(wib(2026, 12, 28, 7, 45)) == {}  # idempotent: once per attempt
     [note] = _notes("pengingat")
-    assert note.user_id == demo["kadis"].id and note.url == f"/tugas/{task.id}" and "sisa 8 menit" in note.body
+    assert note.user_id == demo["kadis"].id and note.url == f"/tugas/{task.id}" and "sisa 8 menit, waktu kerja" in note.body
 
     assert reminders.run_due(wib(2026, 12, 28, 7, 50)) == {"terlambat": 1}
     assert reminders.run_due(wib(2026, 12, 28, 15, 0)) == {}
@@ -53,7 +53,7 @@ def test_reminder_overdue_and_escalation_across_weekend_and_christmas(app, demo)
     assert reminders.run_due(wib(2026, 12, 29, 7, 50)) == {"eskalasi": 1}
     [esc] = _notes("eskalasi")
     assert esc.user_id == demo["sekretaris"].id and esc.url == f"/pelaksanaan/{run.id}"
-    assert "terlambat 1 hari kerja" in esc.body and demo["kadis"].nama in esc.body
+    assert "terlambat 1 hari kerja (waktu kerja)" in esc.body and demo["kadis"].nama in esc.body
     assert reminders.run_due(wib(2026, 12, 31, 9, 0)) == {}
     assert len(_notes("terlambat")) == 1 and len(_notes("eskalasi")) == 1
 

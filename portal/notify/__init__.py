@@ -55,9 +55,6 @@ def init_app(app: Flask) -> None:
 
         return {"notif_unread": unread_count(current_user)} if current_user.is_authenticated else {}
     app.cli.add_command(cli.notify_cli)
-    from portal import reminders
-
-    reminders.init_app(app)
 
 
 def role_holders(role_key: str, unit_id: int | None) -> list[User]:

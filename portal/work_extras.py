@@ -1,0 +1,13 @@
+"""Wiring of issue 10 into the app: notifications, reminders, maker-checker and evidence on the step page."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the notification and reminder parts and the step page's template helpers."""
+    from portal import maker_checker, notify, reminders
+
+    notify.init_app(app)
+    reminders.init_app(app)
+    app.jinja_env.globals.update(maker_refusal=maker_checker.refusal)

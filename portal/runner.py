@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from portal import audit, maker_checker, notify
+from portal import audit, evidence, maker_checker, notify
 from portal.access import can_act, can_start, role_per_unit
 from portal.extensions import db
 from portal.models import Run, Task, Unit, User, utcnow
@@ -152,7 +152,7 @@ def complete_task(task_id: int, user: User, *, expected_version: int, action: st
     step = task.step
     if action not in allowed_actions(task):
         raise RunnerError("Tindakan tidak tersedia untuk langkah ini.")
-    if reason := maker_checker.refusal(task, user, action):  # issue 10
+    if reason := maker_checker.refusal(task, user, action) or evidence.missing(task, action):  # issue 10
         raise RunnerError(reason)
     catatan = (catatan or "").strip()
     if action in ("kembali", "lewati") and not catatan:

@@ -6,8 +6,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the notification and reminder parts and the step page's template helpers."""
-    from portal import maker_checker, notify, reminders
+    from portal import evidence, evidence_views, maker_checker, notify, reminders
 
     notify.init_app(app)
     reminders.init_app(app)
-    app.jinja_env.globals.update(maker_refusal=maker_checker.refusal)
+    app.register_blueprint(evidence_views.bp)
+    app.jinja_env.globals.update(maker_refusal=maker_checker.refusal, earlier_files=evidence.earlier_files,
+                                 replaced_files=evidence.replaced_files)

@@ -1,5 +1,5 @@
-"""Notifications (issue 10): in-app notifications, the outbox of deliveries, per-user
-preferences, and the reminders already sent per task attempt.
+"""Issue 10: in-app notifications, the outbox of deliveries, per-user preferences, the
+reminders already sent per task attempt, and removed/replaced/reused attachments.
 
 Revision ID: 0006_i10_notifications
 Revises: 0003_i9_observer_book_job
@@ -78,7 +78,23 @@ def upgrade():
     )
 
 
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('replaced_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('replaced_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('replaced_note', sa.String(length=300), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('kept_from_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_attachment_replaced_by_id_users', 'users', ['replaced_by_id'], ['id'])
+        batch_op.create_foreign_key('fk_attachment_kept_from_id_attachment', 'attachment', ['kept_from_id'], ['id'])
+
+
 def downgrade():
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_attachment_kept_from_id_attachment', type_='foreignkey')
+        batch_op.drop_constraint('fk_attachment_replaced_by_id_users', type_='foreignkey')
+        batch_op.drop_column('kept_from_id')
+        batch_op.drop_column('replaced_note')
+        batch_op.drop_column('replaced_by_id')
+        batch_op.drop_column('replaced_at')
     op.drop_table('task_reminder')
     op.drop_table('notification_preference')
     op.drop_index('ix_outbox_message_status_next', table_name='outbox_message')

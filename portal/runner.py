@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from portal import audit, evidence, maker_checker, notify
+from portal import audit, delegation, evidence, maker_checker, notify
 from portal.access import can_act, can_start, role_per_unit
 from portal.extensions import db
 from portal.models import Run, Task, Unit, User, utcnow
@@ -154,6 +154,8 @@ def complete_task(task_id: int, user: User, *, expected_version: int, action: st
         raise RunnerError("Tindakan tidak tersedia untuk langkah ini.")
     if reason := maker_checker.refusal(task, user, action) or evidence.missing(task, action):  # issue 10
         raise RunnerError(reason)
+    proxy = delegation.acting_for(user, task)  # issue 10: Plt./Plh.
+    acting = delegation.note(proxy) if proxy else ""
     catatan = (catatan or "").strip()
     if action in ("kembali", "lewati") and not catatan:
         raise RunnerError("Alasan wajib diisi." if action == "kembali" else "Alasan melewati langkah wajib diisi.")
@@ -161,13 +163,13 @@ def complete_task(task_id: int, user: User, *, expected_version: int, action: st
     closed = db.session.execute(
         update(Task).where(Task.id == task.id, Task.version == expected_version, Task.status == "terbuka")
         .values(status="selesai", outcome=outcome, completed_at=now, completed_by_id=user.id,
-                catatan=catatan, form_data=form_data, version=Task.version + 1)
+                catatan=catatan, form_data=form_data, version=Task.version + 1, acting_note=acting)
         .execution_options(synchronize_session=False)).rowcount
     if closed != 1:
         db.session.rollback()
         raise _conflict(db.session.get(Task, task_id))
     db.session.refresh(task)
-    audit.record(outcome, task=task, user=user, at=now, detail=_describe(step, outcome, catatan))
+    audit.record(outcome, task=task, user=user, at=now, detail=(f"[{acting}] " if acting else "") + _describe(step, outcome, catatan))
     if step.handover and action != "kembali":
         from portal.receipts import issue_receipt
 

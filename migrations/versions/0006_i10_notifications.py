@@ -1,5 +1,6 @@
 """Issue 10: in-app notifications, the outbox of deliveries, per-user preferences, the
-reminders already sent per task attempt, and removed/replaced/reused attachments.
+reminders already sent per task attempt, removed/replaced/reused attachments, and
+Plt./Plh. delegations (with the note of who acted for whom on a task).
 
 Revision ID: 0006_i10_notifications
 Revises: 0003_i9_observer_book_job
@@ -86,8 +87,35 @@ def upgrade():
         batch_op.create_foreign_key('fk_attachment_replaced_by_id_users', 'users', ['replaced_by_id'], ['id'])
         batch_op.create_foreign_key('fk_attachment_kept_from_id_attachment', 'attachment', ['kept_from_id'], ['id'])
 
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('acting_note', sa.String(length=400), nullable=False, server_default=''))
+    op.create_table(
+        'delegation',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('official_id', sa.Integer(), nullable=False),
+        sa.Column('substitute_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=10), nullable=False),
+        sa.Column('start_date', sa.Date(), nullable=False),
+        sa.Column('end_date', sa.Date(), nullable=False),
+        sa.Column('decree', sa.String(length=200), nullable=False),
+        sa.Column('created_by_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['official_id'], ['users.id'], name='fk_delegation_official_id_users'),
+        sa.ForeignKeyConstraint(['substitute_id'], ['users.id'], name='fk_delegation_substitute_id_users'),
+        sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name='fk_delegation_created_by_id_users'),
+        sa.PrimaryKeyConstraint('id', name='pk_delegation'),
+    )
+    op.create_index('ix_delegation_official_id', 'delegation', ['official_id'], unique=False)
+    op.create_index('ix_delegation_substitute_id', 'delegation', ['substitute_id'], unique=False)
+
 
 def downgrade():
+    op.drop_index('ix_delegation_substitute_id', table_name='delegation')
+    op.drop_index('ix_delegation_official_id', table_name='delegation')
+    op.drop_table('delegation')
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.drop_column('acting_note')
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.drop_constraint('fk_attachment_kept_from_id_attachment', type_='foreignkey')
         batch_op.drop_constraint('fk_attachment_replaced_by_id_users', type_='foreignkey')

@@ -2,7 +2,7 @@
 from portal.models.org import Role, Unit, User, UserRole, utcnow
 from portal.models.run import Attachment, Outcome, Run, RunStatus, Task, TaskStatus
 from portal.models.records import ArchivedDocument, AuditEvent, Receipt, ReceiptCounter
-from portal.models.notify import Notification, NotificationPreference, OutboxMessage, TaskReminder  # issue 10
+from portal.models.notify import Delegation, Notification, NotificationPreference, OutboxMessage, TaskReminder  # issue 10
 
 __all__ = [
     "Role", "Unit", "User", "UserRole", "Run", "Task", "Attachment", "AuditEvent",

@@ -1,4 +1,6 @@
-"""Notifications (issue 10): the in-app list, the outbox of external deliveries, and preferences.
+"""Issue 10 — notifications, reminders and Plt./Plh. delegations.
+
+Notifications: the in-app list, the outbox of external deliveries, and preferences.
 
 A ``Notification`` is written in the same transaction as the change that causes it (a task
 opened, returned, reassigned, a reminder); it *is* the in-app channel. Each external
@@ -7,7 +9,9 @@ written in that same transaction and delivered later by the worker.
 """
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -76,3 +80,22 @@ class TaskReminder(db.Model):
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))
     sent_at = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Delegation(db.Model):
+    """Plt./Plh.: ``substitute`` acts for ``official`` from ``start_date`` to ``end_date`` (agency dates, inclusive)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    substitute_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "Plt." or "Plh."
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    decree: Mapped[str] = mapped_column(String(200), default="")  # nomor surat perintah / SK, optional
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at = mapped_column(UtcDateTime(), nullable=True)
+
+    official: Mapped[User] = relationship(foreign_keys=[official_id], lazy="joined")
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined")
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])

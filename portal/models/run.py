@@ -118,6 +118,7 @@ class Task(db.Model):
     catatan: Mapped[str] = mapped_column(Text, default="")
     form_data: Mapped[dict | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(default=1)
+    acting_note: Mapped[str] = mapped_column(String(400), default="", server_default="")  # issue 10: "Plh. … atas nama …"
 
     run: Mapped[Run] = relationship(back_populates="tasks")
     unit: Mapped[Unit | None] = relationship(lazy="joined")

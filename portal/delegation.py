@@ -115,3 +115,14 @@ def status(item: Delegation, on: date | None = None) -> str:
     if on < item.start_date:
         return "Akan berlaku"
     return "Berakhir" if on > item.end_date else "Berlaku"
+
+
+def substitutes_of(officials: list[User], on: date | None = None) -> list[User]:
+    """Active substitutes of ``officials`` today (they are told of the officials' new tasks too)."""
+    ids = [u.id for u in officials]
+    if not ids:
+        return []
+    on = on or today()
+    return [d.substitute for d in db.session.scalars(select(Delegation).where(
+        Delegation.official_id.in_(ids), Delegation.revoked_at.is_(None), Delegation.start_date <= on,
+        Delegation.end_date >= on).order_by(Delegation.id)) if d.substitute.active]

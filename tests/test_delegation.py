@@ -46,6 +46,19 @@ def test_plh_for_kadis_today_approves_and_every_record_says_so(app, demo, client
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "delegasi")).user_id == demo["kadis"].id
 
 
+def test_substitute_is_told_of_the_officials_new_tasks(app, demo):
+    from portal.models import Notification
+
+    today = delegation.today()
+    db.session.add(Delegation(official_id=demo["kadis"].id, substitute_id=demo["sekretaris"].id, kind="Plt.",
+                              start_date=today, end_date=today, created_by_id=demo["admin"].id))
+    db.session.commit()
+    run = start_pk(app, demo)  # step 1 opens for the Kepala Dinas
+    [task] = open_tasks(run.id)
+    told = set(db.session.scalars(select(Notification.user_id).where(Notification.task_id == task.id)))
+    assert told == {demo["kadis"].id, demo["sekretaris"].id}
+
+
 def test_delegation_on_and_off_by_date(app, demo):
     run = start_pk(app, demo)
     advance(app, run, until_step=4)

@@ -82,11 +82,14 @@ def _actor_id() -> int | None:
 
 def tasks_opened(run, step, tasks, *, kind: str = "tugas_baru") -> list[Notification]:
     """Tell whoever may act on each new task of ``step`` (not the person who caused it)."""
+    from portal.delegation import substitutes_of
+
     db.session.flush()
     actor = _actor_id()
     made = []
     for task in tasks:
         people = [task.assignee] if task.assignee_id else role_holders(task.role_key, task.unit_id)
+        people += [s for s in substitutes_of(people) if s.id not in {p.id for p in people}]  # Plt./Plh.
         unit = f" ({task.unit.nama})" if task.unit_id and task.unit else ""
         title = f"{KINDS[kind]}: Langkah {step.no} — {run.judul}"
         body = f"{run.sop_nama} · {run.judul}{unit}\nLangkah {step.no}: {step.kegiatan}"

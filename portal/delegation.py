@@ -84,6 +84,10 @@ def create(by: User, official: User, substitute: User, kind: str, start: date, e
         raise DelegationError("Pejabat dan penggantinya harus orang yang berbeda.")
     if not substitute.active or not official.active:
         raise DelegationError("Pejabat dan pengganti harus pengguna aktif.")
+    if official.is_admin:
+        raise DelegationError("Akun admin sistem tidak dapat diwakilkan; pilih pejabat yang memegang tugas SOP.")
+    if substitute.unit is not None and substitute.unit.jenis == "eksternal":
+        raise DelegationError("Pengganti harus pegawai internal, bukan tamu dari instansi lain.")
     if end < start:
         raise DelegationError("Tanggal selesai tidak boleh sebelum tanggal mulai.")
     if end < today():

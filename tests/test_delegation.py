@@ -109,6 +109,8 @@ def test_bad_input_is_refused_and_changes_nothing(app, demo, client, auth):
         (_name(client, demo["kadis"], demo["sekretaris"], today, today - timedelta(days=1)), "tidak boleh sebelum"),
         (_name(client, demo["kadis"], demo["sekretaris"], today, today, kind="Kepala"), "Plt. atau Plh."),
         (_name(client, demo["biro"], demo["sekretaris"], today, today), "tidak berwenang"),  # not his office
+        (_name(client, demo["admin"], demo["sekretaris"], today, today), "tidak dapat diwakilkan"),  # would see everything
+        (_name(client, demo["perencana"], demo["biro"], today, today), "pegawai internal"),
         (client.post("/delegasi", data={"pejabat": demo["kadis"].id, "pengganti": demo["sekretaris"].id, "mulai": "kemarin",
                                         "selesai": "x", "jenis": "Plh."}), "format tanggal"),
     ]

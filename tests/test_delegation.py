@@ -117,3 +117,33 @@ def test_bad_input_is_refused_and_changes_nothing(app, demo, client, auth):
     for response, message in cases:
         assert response.status_code == 400 and message in response.text, message
     assert db.session.scalar(select(Delegation.id)) is None
+
+
+def test_receipt_signed_by_a_substitute_says_plh(app, demo, client, auth):
+    import io
+
+    from portal.models import Receipt
+    from tests.browser_support import pdf_text
+    from tests.test_records import small_pdf
+
+    today = delegation.today()
+    db.session.add(Delegation(official_id=demo["perencana"].id, substitute_id=demo["kasubbag"].id, kind="Plh.",
+                              start_date=today, end_date=today, created_by_id=demo["admin"].id))
+    db.session.commit()
+    run = start_pk(app, demo, units=[demo["bidang1"].unit_id])
+    advance(app, run, until_step=9)
+    [task] = open_tasks(run.id)
+    auth.login("kasubbag")
+    client.post(f"/tugas/{task.id}/unggah", data={"berkas": (io.BytesIO(small_pdf()), "PK final.pdf")},
+                content_type="multipart/form-data")
+    response = client.post(f"/tugas/{task.id}/selesaikan", data={"tindakan": "selesai", "versi": task.version,
+                                                                "penerima": demo["biro"].id})
+    assert response.status_code == 303, response.text
+    receipt = db.session.scalar(select(Receipt).where(Receipt.run_id == run.id))
+    assert receipt.giver["nama"] == demo["kasubbag"].nama
+    assert receipt.giver["atas_nama"].startswith("Plh. Dewi Lestari, S.Sos., M.Si. atas nama Budi Santoso")
+    pdf = client.get(f"/tanda-terima/{receipt.id}.pdf")
+    assert pdf.status_code == 200 and "atas nama Budi Santoso" in " ".join(pdf_text(pdf.data).split())
+    auth.logout()
+    page = client.get(f"/verifikasi/{receipt.token}")
+    assert "atas nama Budi Santoso" in page.text

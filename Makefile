@@ -29,6 +29,7 @@ system-deps:
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
+	$(FLASK) notifikasi kirim & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install system-deps

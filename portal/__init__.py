@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app)
     _init_services(app)
     _init_plugins(app)
+    from portal import work_extras
+
+    work_extras.init_app(app)  # issue 10: notifications, reminders, maker-checker, evidence
 
     from portal.templating import init_templating
     from portal.views import register_blueprints

@@ -14,7 +14,14 @@ def role_per_unit(role_key: str) -> bool:
 
 
 def can_act(user: User, task: Task) -> bool:
-    """True when ``user`` may take or complete ``task``."""
+    """True when ``user`` may take or complete ``task``: in their own right or as Plt./Plh. (issue 10)."""
+    from portal.delegation import acting_for
+
+    return can_act_directly(user, task) or acting_for(user, task) is not None
+
+
+def can_act_directly(user: User, task: Task) -> bool:
+    """True when ``user`` may take or complete ``task`` in their own right."""
     if not user.is_authenticated or task.status != TaskStatus.TERBUKA:
         return False
     if task.assignee_id is not None:
@@ -60,6 +67,12 @@ def runs_visible_to(user: User):
     """
     if not getattr(user, "is_authenticated", False):
         return false()
+    from portal.delegation import active_for  # issue 10: a Plt./Plh. also sees what the official sees
+
+    return or_(_own_runs(user), *(_own_runs(d.official) for d in active_for(user) if d.official.active))
+
+
+def _own_runs(user: User):
     if user.is_admin or oversees_all(user):
         return true()
     return or_(Run.started_by_id == user.id, Run.sop_id.in_(lane_sop_ids(user)))
@@ -75,7 +88,14 @@ def can_view_run(user: User, run: Run | None) -> bool:
 
 
 def task_filter_for(user: User):
-    """SQL condition selecting the open tasks ``user`` may act on (for Tugas Saya)."""
+    """SQL condition selecting the open tasks ``user`` may act on (for Tugas Saya), the officials' too while Plt./Plh."""
+    from portal.delegation import active_for
+
+    officials = [d.official for d in active_for(user) if d.official.active]
+    return or_(_own_task_filter(user), *(_own_task_filter(o) for o in officials))
+
+
+def _own_task_filter(user: User):
     grants = []
     for key, unit_id in user.role_grants():
         unit_cond = true() if unit_id is None else or_(Task.unit_id.is_(None), Task.unit_id == unit_id)

@@ -70,6 +70,8 @@ class StepSpec(Strict):
     serah_terima: bool | None = None
     penerima: str | None = None
     formulir: str | None = None
+    pemeriksa_berbeda: Any = True  # maker-checker; checked (bool) with the step in sop_validate
+    berkas_wajib: Any = 0  # required output files: true or a count 0-20; checked in sop_validate
 
 
 class DefinitionFile(Strict):

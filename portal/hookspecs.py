@@ -109,3 +109,12 @@ def portal_run_finished(definition: "SopDefinition", run: Any) -> None:
     """Called inside the transaction that completes the last step of ``run``. The core's
     own implementation runs first: it writes the shared records, stores the declared
     documents and archives the run, so plugins can read ``records.latest(...)``."""
+
+
+# --- notifications (issue 10) ---------------------------------------------------------
+
+@hookspec
+def portal_notification_channels() -> list:
+    """Return extra delivery channels (``portal.plugin_api.NotificationChannel`` objects,
+    e.g. a WhatsApp or Telegram gateway). Each gets its own outbox rows, retries and a
+    per-kind on/off choice for users; email and the in-app bell are built in."""

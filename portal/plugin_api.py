@@ -19,6 +19,7 @@ from portal import records
 from portal.access import can_act, can_view_run
 from portal.errors import StepRefused
 from portal.hookspecs import hookimpl
+from portal.notify.channels import NotificationChannel, OutgoingMessage  # noqa: F401  (issue 10)
 from portal.sop import SopDefinition, Step
 
 ParseResult = tuple[dict[str, Any], list[str]]

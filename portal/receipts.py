@@ -128,7 +128,8 @@ def issue_receipt(run: Run, task: Task, giver: User, *, receiver_id: int | None,
     seq = next_receipt_seq(year)
     receipt = Receipt(
         number=f"TT/{year}/{seq:05d}", year=year, seq=seq, token=secrets.token_urlsafe(24),
-        run_id=run.id, task_id=task.id, giver=person(giver), receiver=person(receiver), issued_at=now,
+        run_id=run.id, task_id=task.id, giver=person(giver) | ({"atas_nama": task.acting_note} if task.acting_note else {}),
+        receiver=person(receiver), issued_at=now,
         documents=[{"filename": d.filename, "sha256": d.sha256, "size": d.size} for d in documents],
     )
     db.session.add(receipt)

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from portal import audit
+from portal import audit, delegation, evidence, maker_checker, notify
 from portal.access import can_act, can_start, role_per_unit
 from portal.errors import Conflict, NotAllowed, RunnerError, StepRefused  # noqa: F401 (re-exported)
 from portal.extensions import db
@@ -62,7 +62,7 @@ def start_run(definition: SopDefinition, user: User, *, judul: str, tahun: int, 
     return run
 
 
-def _activate(run: Run, step: Step, *, now: datetime | None = None) -> list[Task]:
+def _activate(run: Run, step: Step, *, now: datetime | None = None, kind: str = "tugas_baru") -> list[Task]:
     """Open the task(s) of ``step``: one per chosen unit for a fan-out step."""
     now = now or utcnow()
     attempt = 1 + (db.session.scalar(
@@ -78,6 +78,7 @@ def _activate(run: Run, step: Step, *, now: datetime | None = None) -> list[Task
                   created_at=now, due_at=due) for u in unit_ids]
     db.session.add_all(tasks)
     run.current_step_no = step.no
+    notify.tasks_opened(run, step, tasks, kind=kind)  # issue 10: same transaction as the change
     return tasks
 
 
@@ -130,6 +131,10 @@ def complete_task(task_id: int, user: User, *, expected_version: int, action: st
     step = task.step
     if action not in allowed_actions(task):
         raise RunnerError("Tindakan tidak tersedia untuk langkah ini.")
+    if reason := maker_checker.refusal(task, user, action) or evidence.missing(task, action):  # issue 10
+        raise RunnerError(reason)
+    proxy = delegation.acting_for(user, task)  # issue 10: Plt./Plh.
+    acting = delegation.note(proxy) if proxy else ""
     catatan = (catatan or "").strip()
     if action in ("kembali", "lewati") and not catatan:
         raise RunnerError("Alasan wajib diisi." if action == "kembali" else "Alasan melewati langkah wajib diisi.")
@@ -137,13 +142,13 @@ def complete_task(task_id: int, user: User, *, expected_version: int, action: st
     closed = db.session.execute(
         update(Task).where(Task.id == task.id, Task.version == expected_version, Task.status == "terbuka")
         .values(status="selesai", outcome=outcome, completed_at=now, completed_by_id=user.id,
-                catatan=catatan, form_data=form_data, version=Task.version + 1)
+                catatan=catatan, form_data=form_data, version=Task.version + 1, acting_note=acting)
         .execution_options(synchronize_session=False)).rowcount
     if closed != 1:
         db.session.rollback()
         raise _conflict(db.session.get(Task, task_id))
     db.session.refresh(task)
-    audit.record(outcome, task=task, user=user, at=now, detail=_describe(step, outcome, catatan))
+    audit.record(outcome, task=task, user=user, at=now, detail=(f"[{acting}] " if acting else "") + _describe(step, outcome, catatan))
     current_app.extensions["portal_plugins"].pm.hook.portal_step_completed(
         definition=run.sop, run=run, task=task, outcome=outcome, user=user,
         details={"receiver_id": receiver_id, "now": now})
@@ -187,7 +192,7 @@ def _advance(run: Run, task: Task, step: Step, action: str, now: datetime) -> No
     definition = run.sop
     if action == "kembali":
         run.return_count += 1
-        _activate(run, definition.step(step.decision), now=now)
+        _activate(run, definition.step(step.decision), now=now, kind="dikembalikan")
         return
     following = definition.next_step(step.no)
     if following is not None:
@@ -214,6 +219,7 @@ def reassign_task(task: Task, admin: User, new_user: User, reason: str) -> Task:
     task.taken_at = utcnow()
     task.version += 1
     audit.record("alihkan", task=task, user=admin, detail=f"Dari {before} ke {new_user.nama}: {reason.strip()}")
+    notify.task_reassigned(task, new_user, reason)
     return task
 
 

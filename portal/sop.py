@@ -68,6 +68,8 @@ class Step:
     handover: bool = False
     receiver: str | None = None  # role key of who receives a hand-over
     form: str | None = None  # key of a plugin's custom form
+    checker_differs: bool = True  # issue 10, TOML pemeriksa_berbeda: the maker may not approve
+    evidence_required: int = 0  # issue 10, TOML berkas_wajib: files needed before completing
 
     @property
     def actor(self) -> str:

@@ -15,7 +15,7 @@ IDENTITY_REQUIRED = ("kode", "versi", "nomor", "agency", "nama")
 STEP_REQUIRED = ("no", "kegiatan", "pelaksana", "waktu", "output")
 STEP_KNOWN = set(STEP_REQUIRED) | {
     "kelengkapan", "keterangan", "kembali_ke", "label_tolak", "opsional", "fan_out",
-    "serah_terima", "penerima", "formulir",
+    "serah_terima", "penerima", "formulir", "pemeriksa_berbeda", "berkas_wajib",
 }
 
 
@@ -170,4 +170,19 @@ class Validator:
             handover=bool(raw.get("serah_terima", output.lower().startswith("tanda terima"))),
             receiver=receiver,
             form=raw.get("formulir"),
+            **self.issue10_keys(raw, label),
         )
+
+    def issue10_keys(self, raw: dict[str, Any], label: str) -> dict[str, Any]:
+        """``pemeriksa_berbeda`` (bool, default true) and ``berkas_wajib`` (true or a count, default none)."""
+        checker = raw.get("pemeriksa_berbeda", True)
+        if not isinstance(checker, bool):
+            self.problem(f"{label}, field pemeriksa_berbeda", "harus true atau false")
+            checker = True
+        evidence = raw.get("berkas_wajib", 0)
+        if isinstance(evidence, bool):
+            evidence = int(evidence)
+        elif not isinstance(evidence, int) or not 0 <= evidence <= 20:
+            self.problem(f"{label}, field berkas_wajib", "harus true, false, atau jumlah berkas 0 sampai 20")
+            evidence = 0
+        return {"checker_differs": checker, "evidence_required": evidence}

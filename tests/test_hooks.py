@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import create_app, hookspecs
 from portal.extensions import db
@@ -304,3 +304,43 @@ def test_hook_portal_run_finished(app, demo, client):
     run = finish_run(app, demo, client, judul="PK kait selesai")
     assert seen == [(run.id, run.id)]
     assert db.session.get(Run, run.id).status == "selesai"
+
+def test_hook_portal_notification_channels(app, demo):
+    """A plugin channel gets its own outbox rows, delivered by the worker with the step's link."""
+    from portal import runner
+    from portal.models import OutboxMessage
+    from portal.notify import worker
+
+    def _count(model, *where):
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+    from portal.hookspecs import hookimpl
+    from portal.plugin_api import NotificationChannel
+
+    sent = []
+
+    class Gateway(NotificationChannel):
+        name, label = "wa", "WhatsApp"
+
+        def address(self, user):
+            return "+62-" + user.username
+
+        def send(self, message):
+            sent.append((message.recipient, message.subject, message.link))
+
+    class Plugin:
+        @hookimpl
+        def portal_notification_channels(self):
+            return [Gateway()]
+
+    app.extensions["portal_plugins"].pm.register(Plugin())
+    run = start_pk(app, demo)
+    with app.test_request_context():
+        task = open_tasks(run.id)[0]
+        runner.complete_task(task.id, demo["kadis"], expected_version=task.version, action="selesai")
+        db.session.commit()
+    assert _count(OutboxMessage, OutboxMessage.channel == "email") == 0  # MAIL_SERVER not set
+    assert worker.run_once("w") == {"terkirim": _count(OutboxMessage, OutboxMessage.channel == "wa")}
+    step2 = open_tasks(run.id)[0]
+    assert ("+62-perencana", "[SOP Portal] Tugas baru: Langkah 2 — PK uji",
+            f"https://sop.dpmptsp.example/tugas/{step2.id}") in sent

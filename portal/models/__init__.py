@@ -4,9 +4,11 @@ from portal.models.run import Attachment, Outcome, Run, RunStatus, Task, TaskSta
 from portal.models.records import (
     ArchivedDocument, AuditEvent, FormRecord, Receipt, ReceiptCounter, RunDocument, Setting,
 )
+from portal.models.notify import Delegation, Notification, NotificationPreference, OutboxMessage, TaskReminder  # issue 10
 
 __all__ = [
     "Role", "Unit", "User", "UserRole", "Run", "Task", "Attachment", "AuditEvent",
     "ArchivedDocument", "Receipt", "ReceiptCounter", "FormRecord", "RunDocument", "Setting", "utcnow",
     "RunStatus", "TaskStatus", "Outcome",
+    "Delegation", "Notification", "NotificationPreference", "OutboxMessage", "TaskReminder",
 ]

@@ -118,12 +118,17 @@ class Task(db.Model):
     catatan: Mapped[str] = mapped_column(Text, default="")
     form_data: Mapped[dict | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(default=1)
+    acting_note: Mapped[str] = mapped_column(String(400), default="", server_default="")  # issue 10: "Plh. … atas nama …"
 
     run: Mapped[Run] = relationship(back_populates="tasks")
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="task", order_by="Attachment.id")
+    # the current files (issue 10: removed or replaced ones stay stored, marked, in ``all_attachments``)
+    attachments: Mapped[list["Attachment"]] = relationship(
+        primaryjoin="and_(Task.id == Attachment.task_id, Attachment.replaced_at.is_(None))",
+        order_by="Attachment.id", viewonly=True)
+    all_attachments: Mapped[list["Attachment"]] = relationship(back_populates="task", order_by="Attachment.id")
 
     @property
     def step(self):
@@ -157,6 +162,12 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column()
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at = mapped_column(UtcDateTime(), default=utcnow)
+    # issue 10: removed/replaced before the step was completed (the stored file is kept)
+    replaced_at = mapped_column(UtcDateTime(), nullable=True)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    replaced_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    kept_from_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))  # reused from an earlier attempt
 
-    task: Mapped[Task] = relationship(back_populates="attachments")
-    uploaded_by: Mapped[User] = relationship(lazy="joined")
+    task: Mapped[Task] = relationship(back_populates="all_attachments")
+    uploaded_by: Mapped[User] = relationship(lazy="joined", foreign_keys=[uploaded_by_id])
+    replaced_by: Mapped[User | None] = relationship(foreign_keys=[replaced_by_id])

@@ -114,6 +114,16 @@ class LevelSpec(Strict):
     title: str = Field(alias="judul")
     fields: list[FieldSpec] = Field(alias="isian", min_length=1)
 
+    @model_validator(mode="after")
+    def _valid(self) -> "LevelSpec":
+        keys = [f.key for f in self.fields]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"tingkat {self.key}: kunci isian dipakai lebih dari sekali")
+        _check_formulas(self.fields, f"tingkat {self.key}, isian")
+        if self.fields[0].computed:
+            raise ValueError(f"tingkat {self.key}: isian pertama (nama simpul) tidak boleh terhitung")
+        return self
+
 
 class FormSpec(Strict):
     """A ``[[formulir]]``: ``isian`` (fields and tables), ``tabel`` (rows) or ``pohon`` (a tree)."""
@@ -131,7 +141,10 @@ class FormSpec(Strict):
     entry_label: str = Field("Entri", alias="label_entri")
     min_entries: int = Field(1, alias="min_entri", ge=0)
     max_entries: int = Field(50, alias="max_entri", ge=1, le=200)
-    levels: list[LevelSpec] = Field(default_factory=list, alias="tingkat")
+    levels: list[LevelSpec] = Field(default_factory=list, alias="tingkat",
+                                    description="pohon: tingkat dari akar ke daun, mis. tujuan, sasaran, program")
+    min_nodes: int = Field(1, alias="min_simpul", ge=0)
+    max_nodes: int = Field(300, alias="max_simpul", ge=1, le=2000)
     source: Source | None = Field(None, alias="sumber")
 
     @model_validator(mode="after")
@@ -150,8 +163,20 @@ class FormSpec(Strict):
             if len(keys) != len(set(keys)):
                 raise ValueError("kunci isian/tabel dipakai lebih dari sekali")
         else:
-            raise ValueError('jenis "pohon" belum dapat dipakai: penyunting pohon belum tersedia di portal ini')
+            if not self.levels or self.fields or self.tables or self.columns:
+                raise ValueError('jenis "pohon" memakai [[formulir.tingkat]] (dengan [[formulir.tingkat.isian]]) saja')
+            keys = [level.key for level in self.levels]
+            if len(keys) != len(set(keys)):
+                raise ValueError("kunci tingkat dipakai lebih dari sekali")
+            if self.min_nodes > self.max_nodes:
+                raise ValueError("min_simpul lebih besar dari max_simpul")
+        if self.kind != "pohon" and self.levels:
+            raise ValueError('[[formulir.tingkat]] hanya untuk jenis "pohon"')
         return self
+
+    def level(self, key: str) -> LevelSpec | None:
+        """The tree level named ``key`` (None when unknown)."""
+        return next((level for level in self.levels if level.key == key), None)
 
     def all_fields(self) -> list[FieldSpec]:
         """Every field and column of the form (for type checks and sample data)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from portal.forms import engine
+from portal.forms import engine, tree
 from portal.forms.spec import FormSpec
 from portal.models import Task
 
@@ -66,8 +66,12 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
 
 
 def edited(spec: FormSpec, task: Task, formdata):
-    """Apply an add/remove command (``_ubah``) to the submitted form; nothing is saved."""
-    bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
-    engine.apply_edit(bound, formdata.get("_ubah", ""))
+    """Apply an add/remove (or, in a tree, move) command (``_ubah``) to the submitted form;
+    nothing is saved."""
+    if spec.kind == "pohon":
+        bound = engine.bind(spec, formdata=tree.edit(spec, formdata, formdata.get("_ubah", "")), run_id=task.run_id)
+    else:
+        bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
+        engine.apply_edit(bound, formdata.get("_ubah", ""))
     engine.clear_errors(bound)
     return bound

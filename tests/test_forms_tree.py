@@ -97,8 +97,11 @@ def test_structure_and_limits(app, spec):
     _, places, form = submit(spec, {"simpul-0-tingkat": "tujuan"})  # an empty leaf is ignored
     assert places == ["Pohon kinerja: paling sedikit 1 simpul"] and form.simpul.errors == ["Isi paling sedikit 1 simpul."]
     small = FormSpec.model_validate({**TREE_FORM, "max_simpul": 2})
-    _, places, _ = submit(small, BASE)
-    assert places == ["Pohon kinerja: paling banyak 2 simpul"]
+    _, places, form = submit(small, BASE)
+    assert places == ["Pohon kinerja: paling banyak 2 simpul"] and len(form.simpul.entries) == 3  # read no further
+    many = {k: v for i in range(400) for k, v in ((f"simpul-{i}-tingkat", "tujuan"), (f"simpul-{i}-tujuan-uraian", f"T{i}"))}
+    _, places, _ = submit(spec, many)
+    assert places == ["Pohon kinerja: paling banyak 300 simpul"]
 
 
 def order(values: MultiDict) -> list[str]:

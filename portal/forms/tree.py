@@ -28,7 +28,9 @@ def form_class(spec: FormSpec) -> type:
     for level in spec.levels:
         attrs[level.key] = FormField(_fields_class(f"Simpul_{spec.key}_{level.key}", level.fields))
     node_cls = type(f"Simpul_{spec.key}", (Form,), attrs)
-    return type(f"Formulir_{spec.key}", (Form,), {NODES: FieldList(FormField(node_cls), label=spec.title)})
+    # one entry past the limit is read, so an over-long tree is refused rather than cut short
+    nodes = FieldList(FormField(node_cls), label=spec.title, max_entries=spec.max_nodes + 1)
+    return type(f"Formulir_{spec.key}", (Form,), {NODES: nodes})
 
 
 def flatten(spec: FormSpec, data: dict) -> dict:

@@ -118,9 +118,9 @@ def test_cli_schema(app):
     assert {"kunci", "judul", "jenis", "kolom", "min_baris", "sumber"} <= set(form)
 
 
-def test_tree_forms_are_refused_until_supported(tmp_path):
+def test_tree_form_without_levels_is_refused(tmp_path):
     text = GOOD_TOML + '[[formulir]]\nkunci = "pohon"\njudul = "Pohon"\njenis = "pohon"\n'
-    assert 'formulir pohon: jenis "pohon" belum dapat dipakai' in problems_of(tmp_path, text)
+    assert 'formulir pohon: jenis "pohon" memakai [[formulir.tingkat]]' in problems_of(tmp_path, text)
 
 
 def test_admin_plugin_page_creates_lane_roles_and_warns_about_empty_lanes(app, demo, tmp_path):

@@ -11,27 +11,14 @@ Wholly empty rows are ignored, so spare rows never block a submission.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from flask import g
 from wtforms import FieldList, Form, FormField
 
-from portal.forms.fields import make_field
-from portal.forms.formula import Formula
-from portal.forms.spec import FieldSpec, FormSpec, TableSpec
+from portal.forms import tree
+from portal.forms.basics import _fields_class, _row_empty, _validate_fields, _values  # noqa: F401 (re-exported)
+from portal.forms.spec import FieldSpec, FormSpec
 
 _CLASSES: dict[int, tuple[FormSpec, type]] = {}
-
-
-def _fields_class(name: str, fields: list[FieldSpec], tables: list[TableSpec] = ()) -> type:
-    attrs: dict[str, Any] = {}
-    for spec in fields:
-        if not spec.computed:
-            attrs[spec.key] = make_field(spec)
-    for table in tables:
-        row_cls = _fields_class(f"{name}_{table.key}", table.columns)
-        attrs[table.key] = FieldList(FormField(row_cls), label=table.title, min_entries=max(table.min_rows, 1))
-    return type(name, (Form,), attrs)
 
 
 def form_class(spec: FormSpec) -> type:
@@ -40,7 +27,9 @@ def form_class(spec: FormSpec) -> type:
     if cached and cached[0] is spec:
         return cached[1]
     name = f"Formulir_{spec.key}"
-    if spec.kind == "tabel":
+    if spec.kind == "pohon":
+        cls = tree.form_class(spec)
+    elif spec.kind == "tabel":
         row_cls = _fields_class(f"{name}_baris", spec.columns)
         cls = type(name, (Form,), {"baris": FieldList(FormField(row_cls), label=spec.title,
                                                          min_entries=max(spec.min_rows, 1))})
@@ -66,38 +55,13 @@ def bind(spec: FormSpec, *, formdata=None, data: dict | None = None, run_id: int
 
 
 def _for_binding(spec: FormSpec, data: dict) -> dict:
-    """Stored data without computed values (WTForms only knows the input fields)."""
+    """Stored data in the shape the form binds to (a tree as its flat node list)."""
+    if spec.kind == "pohon":
+        return tree.flatten(spec, data)
     return data
 
 
 # --- validation and typed data -------------------------------------------------------
-
-def _row_empty(row_form) -> bool:
-    return all((f.data in (None, "") and not getattr(f, "raw", None)) for f in row_form)
-
-
-def _validate_fields(form) -> list[str]:
-    """Validate the plain fields of ``form``; returns the labels of the invalid ones."""
-    invalid = []
-    for field in form:
-        if isinstance(field, FieldList):
-            continue
-        if not field.validate(form):
-            invalid.append(field.label.text)
-    return invalid
-
-
-def _compute(fields: list[FieldSpec], values: dict) -> dict:
-    for spec in fields:
-        if spec.computed:
-            values[spec.key] = Formula(spec.formula).evaluate(values)
-    return values
-
-
-def _values(form, fields: list[FieldSpec]) -> dict:
-    values = {spec.key: (form[spec.key].data if spec.key in form else None) for spec in fields if not spec.computed}
-    return _compute(fields, values)
-
 
 def _rows(field_list: FieldList, columns: list[FieldSpec], errors: list[str], label: str,
           min_rows: int, max_rows: int) -> list[dict]:
@@ -137,6 +101,8 @@ def extract(spec: FormSpec, form) -> tuple[dict, list[str]]:
     returned list only names where they are, for the summary at the top.
     """
     errors: list[str] = []
+    if spec.kind == "pohon":
+        return tree.extract(spec, form)
     if spec.kind == "tabel":
         return {"baris": _rows(form.baris, spec.columns, errors, spec.title, spec.min_rows, spec.max_rows)}, errors
     if spec.repeat:
@@ -175,6 +141,8 @@ def _walk_process_errors(form):
         if isinstance(field, FieldList):
             for entry in field.entries:
                 yield from _walk_process_errors(entry.form)
+        elif isinstance(field, FormField):
+            yield from _walk_process_errors(field.form)
         elif field.process_errors:
             yield field
 
@@ -215,6 +183,8 @@ def clear_errors(form) -> None:
             field.errors = []
             for entry in field.entries:
                 clear_errors(entry.form)
+        elif isinstance(field, FormField):
+            clear_errors(field.form)
         else:
             field.errors = []
 
@@ -223,6 +193,8 @@ def empty_data(spec: FormSpec) -> dict:
     """Stored data of an untouched form."""
     if spec.kind == "tabel":
         return {"baris": []}
+    if spec.kind == "pohon":
+        return {tree.NODES: []}
     if spec.repeat:
         return {"entri": []}
     return {**{f.key: None for f in spec.fields}, **{t.key: [] for t in spec.tables}}

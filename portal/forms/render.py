@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from portal.forms.fields import choice_options, number_text
+from portal.forms import tree
 from portal.forms.formula import Formula
 
 
@@ -71,4 +72,5 @@ def step_form_summary(definition, step_no: int, data: dict | None, run_id: int |
 def init_form_templating(app: Flask) -> None:
     """Register the form helpers as Jinja globals."""
     app.jinja_env.globals.update(form_value=form_value, form_computed=form_computed,
-                                 step_form_summary=step_form_summary)
+                                 step_form_summary=step_form_summary, tree_outline=tree.outline,
+                                 tree_rows=tree.rows, tree_pdf_columns=tree.pdf_columns)

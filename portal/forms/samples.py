@@ -8,6 +8,7 @@ from datetime import date
 
 from portal.forms.fields import choice_options, number_text
 from portal.forms.formula import Formula
+from portal.forms.tree import walk_nodes
 
 _NIP_SEQ = itertools.count(1)
 
@@ -61,13 +62,23 @@ def _rows(columns, min_rows: int, max_rows: int) -> list[dict]:
     return [_fill(columns, i) for i in range(min(max(min_rows, 2), max_rows))]
 
 
+def _tree(levels, roots: int) -> list[dict]:
+    """A chain through every level under the first root, and further bare roots."""
+    def chain(depth: int, index: int) -> dict:
+        node = {"tingkat": levels[depth].key, **_fill(levels[depth].fields, index), "anak": []}
+        if depth + 1 < len(levels) and index == 0:
+            node["anak"] = [chain(depth + 1, 0), chain(depth + 1, 1)]
+        return node
+
+    return [chain(0, i) for i in range(roots)]
+
+
 def sample_data(spec) -> dict:
     """Valid typed data for form ``spec`` (the shape the engine stores)."""
     if spec.kind == "tabel":
         return {"baris": _rows(spec.columns, spec.min_rows, spec.max_rows)}
     if spec.kind == "pohon":
-        level = spec.levels[0]
-        return {"simpul": [{"id": "n1", "tingkat": level.key, **_fill(level.fields, 0), "anak": []}]}
+        return {"simpul": _tree(spec.levels, min(max(spec.min_nodes, 2), spec.max_nodes))}
 
     def entry(i: int) -> dict:
         values = _fill(spec.fields, i)
@@ -107,6 +118,10 @@ def to_formdata(spec, data: dict) -> dict[str, str]:
     if spec.kind == "tabel":
         for i, row in enumerate(data.get("baris") or []):
             _flat_fields(spec.columns, row, f"baris-{i}-", out)
+    elif spec.kind == "pohon":
+        for i, node in enumerate(walk_nodes(data.get("simpul"))):
+            out[f"simpul-{i}-tingkat"] = node["tingkat"]
+            _flat_fields(spec.level(node["tingkat"]).fields, node, f"simpul-{i}-{node['tingkat']}-", out)
     elif spec.repeat:
         for i, values in enumerate(data.get("entri") or []):
             entry(values, f"entri-{i}-")

@@ -31,6 +31,16 @@ class Source(Strict):
     form: str = Field(alias="formulir", description="kunci formulir di SOP sumber")
 
 
+class ColumnSource(Strict):
+    """Where one table column is prefilled from: a column of another SOP's latest record."""
+
+    sop: str = Field(description="kode SOP sumber")
+    form: str = Field(alias="formulir", description="kunci formulir di SOP sumber")
+    table: str | None = Field(None, alias="tabel", pattern=KEY_PATTERN,
+                              description="tabel di formulir sumber (kosong: formulir jenis tabel)")
+    column: str | None = Field(None, alias="kolom", pattern=KEY_PATTERN, description="kolom sumber (kosong: kunci yang sama)")
+
+
 class FieldSpec(Strict):
     """A field of an ``isian`` form, or a column of a table."""
 
@@ -44,6 +54,7 @@ class FieldSpec(Strict):
     formula: str | None = Field(None, alias="rumus", description="kolom terhitung, mis. persen_capaian(target, realisasi, arah)")
     help: str = Field("", alias="petunjuk")
     width: int | None = Field(None, alias="lebar", ge=2, le=80)
+    source: ColumnSource | None = Field(None, alias="sumber", description="kolom tabel: diisi awal dari SOP lain")
 
     @field_validator("key")
     @classmethod
@@ -68,6 +79,8 @@ class FieldSpec(Strict):
             raise ValueError('tipe "pilihan" memerlukan "pilihan" (daftar, atau "unit", "pengguna", "peran")')
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min lebih besar dari max")
+        if self.source is not None and self.computed:
+            raise ValueError("kolom terhitung (rumus) tidak dapat memakai sumber")
         return self
 
     @property
@@ -79,6 +92,12 @@ class FieldSpec(Strict):
     def numeric(self) -> bool:
         """True when values are stored as numbers."""
         return self.type in NUMERIC_TYPES
+
+
+def _no_column_source(fields: list[FieldSpec], where: str) -> None:
+    for field in fields:
+        if field.source is not None:
+            raise ValueError(f"{where} {field.key}: sumber per kolom hanya untuk kolom tabel")
 
 
 def _check_formulas(fields: list[FieldSpec], where: str) -> None:
@@ -114,6 +133,17 @@ class LevelSpec(Strict):
     title: str = Field(alias="judul")
     fields: list[FieldSpec] = Field(alias="isian", min_length=1)
 
+    @model_validator(mode="after")
+    def _valid(self) -> "LevelSpec":
+        keys = [f.key for f in self.fields]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"tingkat {self.key}: kunci isian dipakai lebih dari sekali")
+        _check_formulas(self.fields, f"tingkat {self.key}, isian")
+        _no_column_source(self.fields, f"tingkat {self.key}, isian")
+        if self.fields[0].computed:
+            raise ValueError(f"tingkat {self.key}: isian pertama (nama simpul) tidak boleh terhitung")
+        return self
+
 
 class FormSpec(Strict):
     """A ``[[formulir]]``: ``isian`` (fields and tables), ``tabel`` (rows) or ``pohon`` (a tree)."""
@@ -131,7 +161,10 @@ class FormSpec(Strict):
     entry_label: str = Field("Entri", alias="label_entri")
     min_entries: int = Field(1, alias="min_entri", ge=0)
     max_entries: int = Field(50, alias="max_entri", ge=1, le=200)
-    levels: list[LevelSpec] = Field(default_factory=list, alias="tingkat")
+    levels: list[LevelSpec] = Field(default_factory=list, alias="tingkat",
+                                    description="pohon: tingkat dari akar ke daun, mis. tujuan, sasaran, program")
+    min_nodes: int = Field(1, alias="min_simpul", ge=0)
+    max_nodes: int = Field(300, alias="max_simpul", ge=1, le=2000)
     source: Source | None = Field(None, alias="sumber")
 
     @model_validator(mode="after")
@@ -146,12 +179,32 @@ class FormSpec(Strict):
             if not (self.fields or self.tables) or self.columns:
                 raise ValueError('jenis "isian" memakai [[formulir.isian]] dan/atau [[formulir.tabel]]')
             _check_formulas(self.fields, "isian")
+            _no_column_source(self.fields, "isian")
             keys = [f.key for f in self.fields] + [t.key for t in self.tables]
             if len(keys) != len(set(keys)):
                 raise ValueError("kunci isian/tabel dipakai lebih dari sekali")
         else:
-            raise ValueError('jenis "pohon" belum dapat dipakai: penyunting pohon belum tersedia di portal ini')
+            if not self.levels or self.fields or self.tables or self.columns:
+                raise ValueError('jenis "pohon" memakai [[formulir.tingkat]] (dengan [[formulir.tingkat.isian]]) saja')
+            keys = [level.key for level in self.levels]
+            if len(keys) != len(set(keys)):
+                raise ValueError("kunci tingkat dipakai lebih dari sekali")
+            if self.min_nodes > self.max_nodes:
+                raise ValueError("min_simpul lebih besar dari max_simpul")
+        if self.kind != "pohon" and self.levels:
+            raise ValueError('[[formulir.tingkat]] hanya untuk jenis "pohon"')
         return self
+
+    def column_sources(self):
+        """(table key or None for a ``tabel`` form, column) of every column with a ``sumber``."""
+        found = [(None, c) for c in self.columns if c.source is not None]
+        for table in self.tables:
+            found.extend((table.key, c) for c in table.columns if c.source is not None)
+        return found
+
+    def level(self, key: str) -> LevelSpec | None:
+        """The tree level named ``key`` (None when unknown)."""
+        return next((level for level in self.levels if level.key == key), None)
 
     def all_fields(self) -> list[FieldSpec]:
         """Every field and column of the form (for type checks and sample data)."""
@@ -190,4 +243,4 @@ class DocumentSpec(Strict):
         return name if name.lower().endswith(".pdf") else name + ".pdf"
 
 
-__all__ = ["FieldSpec", "TableSpec", "FormSpec", "LevelSpec", "DocumentSpec", "Source", "FIELD_TYPES"]
+__all__ = ["ColumnSource", "FieldSpec", "TableSpec", "FormSpec", "LevelSpec", "DocumentSpec", "Source", "FIELD_TYPES"]

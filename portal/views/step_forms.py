@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from portal.forms import engine
+from portal.forms import column_sources, engine, tree
 from portal.forms.spec import FormSpec
 from portal.models import Task
 
@@ -32,16 +32,38 @@ def prefill(spec: FormSpec, task: Task):
                                  unit_id=task.unit_id if task.unit_id is not None else run.unit_id)
 
 
+def _column_finder(task: Task):
+    """``find(sop, form)``: the latest finished record for a column ``sumber`` (cached)."""
+    from portal import records
+
+    run, cache = task.run, {}
+
+    def find(sop: str, form: str):
+        if (sop, form) not in cache:
+            cache[sop, form] = records.latest_record(kode=sop, form=form, tahun=run.tahun,
+                                                     unit_id=task.unit_id if task.unit_id is not None else run.unit_id)
+        return cache[sop, form]
+
+    return find
+
+
 def initial(spec: FormSpec, task: Task, run_tasks: list[Task]):
-    """(bound form, prefill info) for a freshly opened step page."""
+    """(bound form, prefill info) for a freshly opened step page. Columns prefilled from
+    another SOP are listed on the bound form (``column_prefill``) for the form macro."""
     data = previous_data(task, run_tasks)
     info = {"declared": spec.source is not None, "record": None}
-    if not data and spec.source is not None:
-        record = prefill(spec, task)
-        info["record"] = record
-        if record is not None:
-            data = record.data
-    return engine.bind(spec, data=data, run_id=task.run_id), info
+    used = []
+    if not data:
+        if spec.source is not None:
+            record = prefill(spec, task)
+            info["record"] = record
+            if record is not None:
+                data = record.data
+        if spec.column_sources():
+            data, used = column_sources.apply(spec, data or {}, _column_finder(task))
+    bound = engine.bind(spec, data=data, run_id=task.run_id)
+    bound.column_prefill = used
+    return bound, info
 
 
 def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object, list[str]]:
@@ -58,16 +80,26 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
                                               data=data, run=task.run)
     except StepRefused as exc:
         return None, bound, [exc.message]
-    record = prefill(spec, task)
-    if record is not None:
-        data["_sumber"] = [{"run_id": record.run_id, "sop": record.sop_kode, "formulir": record.form_key,
-                            "judul": record.run.judul if record.run else ""}]
+    used = [prefill(spec, task)]
+    find = _column_finder(task)
+    used += [find(c.source.sop, c.source.form) for _, c in spec.column_sources()]
+    sources = []
+    for record in used:
+        if record is not None and record.run_id not in {s["run_id"] for s in sources}:
+            sources.append({"run_id": record.run_id, "sop": record.sop_kode, "formulir": record.form_key,
+                            "judul": record.run.judul if record.run else ""})
+    if sources:
+        data["_sumber"] = sources
     return data, bound, []
 
 
 def edited(spec: FormSpec, task: Task, formdata):
-    """Apply an add/remove command (``_ubah``) to the submitted form; nothing is saved."""
-    bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
-    engine.apply_edit(bound, formdata.get("_ubah", ""))
+    """Apply an add/remove (or, in a tree, move) command (``_ubah``) to the submitted form;
+    nothing is saved."""
+    if spec.kind == "pohon":
+        bound = engine.bind(spec, formdata=tree.edit(spec, formdata, formdata.get("_ubah", "")), run_id=task.run_id)
+    else:
+        bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
+        engine.apply_edit(bound, formdata.get("_ubah", ""))
     engine.clear_errors(bound)
     return bound

@@ -56,7 +56,9 @@ def search_archive(user, q: str = "", tahun: int | None = None, sop_id: str | No
     filters = []
     visible = runs_visible_to(user)
     if not isinstance(visible, True_):  # admins: no filter at all
-        filters.append(ArchivedDocument.run_id.in_(select(Run.id).where(visible)))
+        # Correlated EXISTS (a primary-key probe per candidate row), not IN (all visible runs):
+        # the search can then stop at its page and its count cap instead of reading every run.
+        filters.append(select(Run.id).where(Run.id == ArchivedDocument.run_id, visible).exists())
     if tahun:
         filters.append(ArchivedDocument.tahun == tahun)
     if sop_id:

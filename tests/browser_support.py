@@ -303,3 +303,16 @@ class Browser:
                 click.click()
             status = nav.value.status if nav.value else None
         assert status == expect_status, f"{button}: HTTP {status} di {page.url}\n{page.locator('main').inner_text()[:1500]}"
+
+
+def open_tab(chromium, live, viewport: dict, **options):
+    """A fresh browser profile and tab on ``live``: (context, Browser helper, page problems).
+
+    The live server's error log is cleared, so the test sees only what its own tab caused.
+    """
+    context = chromium.new_context(viewport=viewport, accept_downloads=True, locale="id-ID", **options)
+    page = context.new_page()
+    problems = PageProblems()
+    problems.watch(page)
+    live.errors.messages.clear()
+    return context, Browser(page, live.url, artifacts_dir()), problems

@@ -127,3 +127,16 @@ class Auth:
 def auth(client):
     """Login helper for the test client."""
     return Auth(client)
+
+
+@pytest.fixture(scope="module")
+def chromium(live):
+    """One headless Chromium per browser-test module (each module defines its own ``live`` portal)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import launch_chromium
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

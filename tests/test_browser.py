@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="Playwright (Python) belum terpasang: pip install -e '.[test]'")
 
 from browser_support import (  # noqa: E402
-    VIEWPORT, Browser, PageProblems, artifacts_dir, chromium_missing_reason, launch_chromium, make_pdf, pdf_text,
+    VIEWPORT, Browser, PageProblems, artifacts_dir, chromium_missing_reason, make_pdf, pdf_text,
     run_at_drafting_step, start_portal,
 )
 
@@ -42,16 +42,6 @@ def live(tmp_path_factory):
     yield portal
     portal.stop()
 
-
-@pytest.fixture(scope="module")
-def chromium(live):
-    """One headless Chromium for the module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="Playwright (Python) belum terpasang: pip install -e '.[test]'")
 
 from browser_support import (  # noqa: E402
-    VIEWPORT, Browser, PageProblems, artifacts_dir, chromium_missing_reason, launch_chromium, pdf_text, start_portal,
+    VIEWPORT, chromium_missing_reason, open_tab, pdf_text, start_portal,
 )
 
 
@@ -22,25 +22,10 @@ def live(tmp_path_factory):
     portal.stop()
 
 
-@pytest.fixture(scope="module")
-def chromium(live):
-    """One headless Chromium for the module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
 
 def tab(chromium, live, viewport=VIEWPORT):
     """A fresh profile and tab; returns (context, browser helper, problems)."""
-    context = chromium.new_context(viewport=viewport, accept_downloads=True, locale="id-ID")
-    page = context.new_page()
-    problems = PageProblems()
-    problems.watch(page)
-    live.errors.messages.clear()
-    return context, Browser(page, live.url, artifacts_dir()), problems
+    return open_tab(chromium, live, viewport)
 
 
 def test_sop_page_flowchart_and_book_in_background(chromium, live):

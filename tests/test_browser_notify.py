@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="Playwright (Python) belum terpasang: pip install -e '.[test]'")
 
 from browser_support import (  # noqa: E402
-    VIEWPORT, Browser, PageProblems, artifacts_dir, chromium_missing_reason, launch_chromium, start_portal,
+    VIEWPORT, chromium_missing_reason, open_tab, start_portal,
 )
 
 
@@ -22,24 +22,10 @@ def live(tmp_path_factory):
     portal.stop()
 
 
-@pytest.fixture(scope="module")
-def chromium(live):
-    """One headless Chromium for the module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
 
 def tab(chromium, live, viewport=VIEWPORT):
-    """A fresh profile and tab."""
-    context = chromium.new_context(viewport=viewport, locale="id-ID")
-    page = context.new_page()
-    problems = PageProblems()
-    problems.watch(page)
-    return context, Browser(page, live.url, artifacts_dir()), problems
+    """A fresh profile and tab; returns (context, browser helper, problems)."""
+    return open_tab(chromium, live, viewport)
 
 
 def test_bell_count_rises_without_reload_and_list_marks_read(chromium, live):

@@ -7,7 +7,7 @@ from htmx_flask import make_response as htmx_response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import audit, receipt_confirm, rounds, runner
+from portal import audit, disposition, receipt_confirm, rounds, runner
 from portal.access import can_act, can_view_run
 from portal.extensions import db
 from portal.formatting import format_size
@@ -128,6 +128,7 @@ def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=No
         siblings=rounds.latest_per_unit(t for t in run_tasks if t.step_no == task.step_no),
         returnable=runner.returnable_units(task) if task.status == TaskStatus.TERBUKA else [],
         confirmation=receipt_confirm.receipt_of(task) if task.is_confirmation else None,
+        disposition=disposition.for_step(run, run_tasks, task.step_no),
         catatan=request.form.get("catatan", "") if catatan is None else catatan, upload_errors=upload_errors or [], upload_notice=upload_notice,
     )
     return render_page("tasks/step.html", **context), status

@@ -16,7 +16,8 @@ def portal_step_completed(definition, run, task, outcome, user, details):
     if step.handover and outcome not in ("kembali", "tolak"):
         from portal.receipts import issue_receipt
 
-        issue_receipt(run, task, user, receiver_id=details.get("receiver_id"), now=details["now"])
+        issue_receipt(run, task, user, receiver_id=details.get("receiver_id"), now=details["now"],
+                      external_receiver=details.get("external_receiver"))
 
 
 @hookimpl(tryfirst=True)

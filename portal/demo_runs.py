@@ -116,7 +116,8 @@ def create_demo_runs(users: dict[str, User], units: dict[str, Unit]) -> int:
     if run:
         t = workday_morning(22)
         steps = [(20, {}), (240, {}), (100, {}), (25, {"action": "kembali", "catatan": "Target IKM perlu disesuaikan dengan Renstra."}),
-                 (90, {}), (20, {}), (150, {}), (170, {}), (200, {}), (140, {}), (100, {})]
+                 (90, {}), (20, {}), (150, {}), (170, {}), (200, {}), (140, {}), (100, {}),
+                 (45, {})]  # issue 10: Biro Organisasi confirms the tanda terima
         for minutes, kwargs in steps:
             t = after(t, minutes)
             step_once(run, t, **kwargs)

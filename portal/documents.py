@@ -81,11 +81,14 @@ def form_data(run: Run, tasks: list[Task]) -> tuple[dict, dict]:
 
 def render_html(run: Run, spec, *, final: bool, tasks: list[Task] | None = None) -> str:
     """The document's HTML (the plugin template extends ``pdf/base.html``)."""
+    from portal.signatories import for_document
+
     tasks = tasks if tasks is not None else _tasks(run)
     forms, forms_per_unit = form_data(run, tasks)
-    return render_template(spec.template, doc=spec, run=run, sop=run.sop, final=final, forms=forms,
-                           forms_per_unit=forms_per_unit, kota=setting("kota", "Bandung"), logo=logo_data_uri(),
-                           printed_at=utcnow())
+    with for_document(tasks):  # issue 10: Plt./Plh. in the signature blocks
+        return render_template(spec.template, doc=spec, run=run, sop=run.sop, final=final, forms=forms,
+                               forms_per_unit=forms_per_unit, kota=setting("kota", "Bandung"), logo=logo_data_uri(),
+                               printed_at=utcnow())
 
 
 def render_bytes(run: Run, spec, *, final: bool) -> bytes:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
@@ -68,12 +68,12 @@ def handed_over_documents(run: Run, task: Task, *, render: bool = False) -> list
                   if spec.key not in keys and is_available(run, spec)]
     items += [HandoverItem(d.filename, d.sha256, d.size) for d in stored]
     attachments: list[Attachment] = []
+    from portal.rounds import step_round
+
     for step in run.sop.steps:
-        if step.fan_out and step.no != task.step_no:
-            attempt = db.session.scalar(select(func.max(Task.attempt)).where(Task.run_id == run.id, Task.step_no == step.no))
-            attachments += db.session.scalars(
-                select(Attachment).join(Task, Task.id == Attachment.task_id)
-                .where(Task.run_id == run.id, Task.step_no == step.no, Task.attempt == attempt).order_by(Attachment.id))
+        if step.fan_out and step.no != task.step_no:  # each unit's latest work (a per-unit return redoes only some)
+            for unit_task in step_round(run.id, step.no):
+                attachments += list(unit_task.attachments)
     attachments += list(task.attachments)
     if not items and not attachments:
         latest_task_id = db.session.scalar(select(Attachment.task_id).where(Attachment.run_id == run.id)
@@ -110,17 +110,26 @@ def public_base_url() -> str | None:
     return base.rstrip("/") if base.startswith(("http://", "https://")) else None
 
 
-def issue_receipt(run: Run, task: Task, giver: User, *, receiver_id: int | None, now: datetime) -> Receipt:
-    """Issue the numbered receipt of a hand-over task and store its PDF (same transaction).
+def issue_receipt(run: Run, task: Task, giver: User, *, receiver_id: int | None, now: datetime,
+                  external_receiver: dict | None = None) -> Receipt:
+    """Issue the numbered receipt of a hand-over task and store its PDF (same transaction),
+    awaiting the receiver's confirmation (issue 10). ``external_receiver`` (nama, jabatan,
+    instansi) names a receiver without an account instead of ``receiver_id``.
 
     Refused while ``PUBLIC_BASE_URL`` is unset: the QR link is hashed and archived with the
     receipt, so it must not depend on whatever host the request came in on.
     """
     if public_base_url() is None:
         raise RunnerError(MISSING_BASE_URL)
-    receiver = db.session.get(User, receiver_id) if receiver_id else None
-    if receiver is None or receiver not in receiver_candidates(run, task):
-        raise RunnerError("Pilih penerima dokumen dari daftar.")
+    from portal.receipt_confirm import PENDING, external_person
+
+    if external_receiver and not receiver_id:
+        receiver_snapshot = external_person(external_receiver)
+    else:
+        receiver = db.session.get(User, receiver_id) if receiver_id else None
+        if receiver is None or receiver not in receiver_candidates(run, task):
+            raise RunnerError("Pilih penerima dokumen dari daftar, atau isi penerima di luar portal.")
+        receiver_snapshot = person(receiver)
     documents = handed_over_documents(run, task, render=True)
     if not documents:
         raise RunnerError("Belum ada dokumen yang diserahkan: unggah dokumennya terlebih dahulu.")
@@ -129,7 +138,7 @@ def issue_receipt(run: Run, task: Task, giver: User, *, receiver_id: int | None,
     receipt = Receipt(
         number=f"TT/{year}/{seq:05d}", year=year, seq=seq, token=secrets.token_urlsafe(24),
         run_id=run.id, task_id=task.id, giver=person(giver) | ({"atas_nama": task.acting_note} if task.acting_note else {}),
-        receiver=person(receiver), issued_at=now,
+        receiver=receiver_snapshot, issued_at=now, status=PENDING,
         documents=[{"filename": d.filename, "sha256": d.sha256, "size": d.size} for d in documents],
     )
     db.session.add(receipt)
@@ -137,7 +146,9 @@ def issue_receipt(run: Run, task: Task, giver: User, *, receiver_id: int | None,
     stored = current_app.extensions["file_store"].save_bytes(receipt_pdf(receipt, run), receipt_filename(receipt))
     receipt.pdf_sha256 = stored.sha256
     audit.record("tanda_terima", task=task, user=giver, at=now,
-                 detail=f"{receipt.number}: {giver.nama} kepada {receiver.nama}, {len(documents)} dokumen")
+                 detail=f"{receipt.number}: {giver.nama} kepada {receiver_snapshot['nama']}"
+                 + (" (di luar portal)" if external_receiver and not receiver_id else "")
+                 + f", {len(documents)} dokumen, menunggu konfirmasi penerima")
     return receipt
 
 

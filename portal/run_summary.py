@@ -20,16 +20,20 @@ class StepRow:
     taken_minutes: int = 0
     late: bool | None = None
     progress: str = ""
+    redoing: list = field(default_factory=list)  # units redoing the step after a per-unit return
 
 
 def step_rows(run: Run, tasks: list[Task]) -> list[StepRow]:
-    """Rows for every step of the pinned definition, using the latest attempt of each."""
+    """Rows for every step of the pinned definition, using the latest task of each unit
+    (a per-unit return redoes only some units; a receipt confirmation counts with its step)."""
+    from portal.rounds import latest_per_unit
+
     calendar = current_app.extensions["worktime"]
     rows = []
     for step in run.sop.steps:
         own = [t for t in tasks if t.step_no == step.no]
         row = StepRow(step=step, attempts=max((t.attempt for t in own), default=0))
-        latest = [t for t in own if t.attempt == row.attempts]
+        latest = latest_per_unit(own, kind=None)
         row.tasks = latest
         if latest:
             open_tasks = [t for t in latest if t.status == TaskStatus.TERBUKA]
@@ -53,5 +57,6 @@ def step_rows(run: Run, tasks: list[Task]) -> list[StepRow]:
             if step.fan_out:
                 done = sum(1 for t in latest if t.status == TaskStatus.SELESAI)
                 row.progress = f"{done}/{len(latest)} unit"
+                row.redoing = [t.unit.nama for t in latest if t.status == TaskStatus.TERBUKA and t.attempt > 1 and t.unit]
         rows.append(row)
     return rows

@@ -12,12 +12,14 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from portal import audit, delegation, evidence, maker_checker, notify
+from portal import audit, delegation, evidence, maker_checker, notify, receipt_confirm, rounds
 from portal.access import can_act, can_start, role_per_unit
 from portal.errors import Conflict, NotAllowed, RunnerError, StepRefused  # noqa: F401 (re-exported)
 from portal.extensions import db
-from portal.models import Run, Task, Unit, User, utcnow
+from portal.models import Outcome, Run, RunStatus, Task, TaskKind, TaskStatus, Unit, User, utcnow
 from portal.sop import SopDefinition, Step, snapshot_sha
+
+RETURNED = (Outcome.KEMBALI, Outcome.TOLAK)
 
 
 def calendar():
@@ -62,23 +64,24 @@ def start_run(definition: SopDefinition, user: User, *, judul: str, tahun: int, 
     return run
 
 
-def _activate(run: Run, step: Step, *, now: datetime | None = None, kind: str = "tugas_baru") -> list[Task]:
-    """Open the task(s) of ``step``: one per chosen unit for a fan-out step."""
+def _activate(run: Run, step: Step, *, now: datetime | None = None, kind: str = "tugas_baru",
+              units: list[int] | None = None, reasons: dict[int, str] | None = None) -> list[Task]:
+    """Open the task(s) of ``step``: one per chosen unit for a fan-out step (only ``units``
+    when a checker returned some of them; ``reasons`` per unit go into their notifications)."""
     now = now or utcnow()
-    attempt = 1 + (db.session.scalar(
-        select(func.max(Task.attempt)).where(Task.run_id == run.id, Task.step_no == step.no)) or 0)
+    attempts = rounds.next_attempts(run.id, step.no)
     if step.fan_out:
-        unit_ids = run.fan_out_units.get("units") or default_fan_out_units()
+        unit_ids = units or run.fan_out_units.get("units") or default_fan_out_units()
     elif role_per_unit(step.actor):
         unit_ids = [run.unit_id]
     else:
         unit_ids = [None]
     due = calendar().add(now, step.waktu.value, step.waktu.unit)
-    tasks = [Task(run_id=run.id, step_no=step.no, attempt=attempt, role_key=step.actor, unit_id=u,
+    tasks = [Task(run_id=run.id, step_no=step.no, attempt=attempts.get(u, 1), role_key=step.actor, unit_id=u,
                   created_at=now, due_at=due) for u in unit_ids]
     db.session.add_all(tasks)
     run.current_step_no = step.no
-    notify.tasks_opened(run, step, tasks, kind=kind)  # issue 10: same transaction as the change
+    notify.tasks_opened(run, step, tasks, kind=kind, reasons=reasons)  # issue 10: same transaction as the change
     return tasks
 
 
@@ -87,7 +90,7 @@ def take_task(task: Task, user: User) -> Task:
     if not can_act(user, task):
         raise NotAllowed("Anda tidak dapat mengambil tugas ini.")
     changed = db.session.execute(
-        update(Task).where(Task.id == task.id, Task.status == "terbuka", Task.assignee_id.is_(None),
+        update(Task).where(Task.id == task.id, Task.status == TaskStatus.TERBUKA, Task.assignee_id.is_(None),
                            Task.version == task.version)
         .values(assignee_id=user.id, taken_at=utcnow(), version=Task.version + 1)
         .execution_options(synchronize_session=False)).rowcount
@@ -100,20 +103,54 @@ def take_task(task: Task, user: User) -> Task:
 
 
 def allowed_actions(task: Task) -> list[str]:
-    """The actions the step of ``task`` offers: selesai, or setuju/kembali; plus lewati when optional."""
+    """The actions the step of ``task`` offers: selesai, or setuju/kembali; plus lewati when optional.
+    A receipt confirmation offers selesai (confirm) and kembali (refuse)."""
+    if task.is_confirmation:
+        return [Outcome.SELESAI, Outcome.KEMBALI]
     step = task.step
-    actions = ["setuju", "kembali"] if step.decision else ["selesai"]
+    actions = [Outcome.SETUJU, Outcome.KEMBALI] if step.decision else [Outcome.SELESAI]
     if step.optional:
-        actions.append("lewati")
+        actions.append(Outcome.LEWATI)
     return actions
 
 
+def returnable_units(task: Task) -> list[Task]:
+    """On a checker whose return target is a fan-out step: the target's current round (one
+    task per unit), any of which may be sent back alone; empty otherwise."""
+    step = task.step
+    if task.is_confirmation or not step.decision or not task.run.sop.step(step.decision).fan_out:
+        return []
+    return [t for t in rounds.step_round(task.run_id, step.decision) if t.status == TaskStatus.SELESAI]
+
+
+def _unit_returns(task: Task, return_units: dict[int, str] | None) -> dict[int, str] | None:
+    """Validate the units a checker returns (each with its own reason); None: the whole step."""
+    if not return_units:
+        return None
+    allowed = {t.unit_id: t for t in returnable_units(task)}
+    if not allowed:
+        raise RunnerError("Langkah ini tidak dapat dikembalikan per unit.")
+    result = {}
+    for unit_id, note in return_units.items():
+        if unit_id not in allowed:
+            raise RunnerError("Unit yang dipilih tidak mengerjakan langkah yang diperiksa.")
+        note = (note or "").strip()
+        if not note:
+            raise RunnerError(f"Alasan untuk {allowed[unit_id].unit.nama} wajib diisi.")
+        result[unit_id] = note[:2000]
+    return result
+
+
 def complete_task(task_id: int, user: User, *, expected_version: int, action: str, catatan: str = "",
-                  form_data: dict | None = None, receiver_id: int | None = None, now: datetime | None = None) -> Task:
+                  form_data: dict | None = None, receiver_id: int | None = None, now: datetime | None = None,
+                  return_units: dict[int, str] | None = None, external_receiver: dict | None = None) -> Task:
     """Close a task with ``action`` and move the run on, in one guarded transaction.
 
-    Raises NotAllowed, RunnerError (bad input: nothing changes) or Conflict (someone
-    else completed the task first: the message names who and when).
+    ``return_units`` (unit id -> reason), with ``action="kembali"`` on a checker after a
+    fan-out, reopens only those units' tasks. ``external_receiver`` (nama, jabatan,
+    instansi) names a receiver without an account on a hand-over step. Raises NotAllowed,
+    RunnerError (bad input: nothing changes) or Conflict (someone else completed the task
+    first: the message names who and when).
     """
     now = now or utcnow()
     task = db.session.get(Task, task_id)
@@ -122,38 +159,78 @@ def complete_task(task_id: int, user: User, *, expected_version: int, action: st
     _lock_run(task.run_id)
     db.session.refresh(task)
     run = task.run
-    if task.status != "terbuka" or task.version != expected_version:
+    if task.status != TaskStatus.TERBUKA or task.version != expected_version:
         raise _conflict(task)
-    if run.status != "berjalan":
+    if run.status != RunStatus.BERJALAN:
         raise RunnerError("Pelaksanaan ini tidak lagi berjalan.")
     if not can_act(user, task):
         raise NotAllowed("Langkah ini bukan tugas Anda.")
     step = task.step
     if action not in allowed_actions(task):
         raise RunnerError("Tindakan tidak tersedia untuk langkah ini.")
-    if reason := maker_checker.refusal(task, user, action) or evidence.missing(task, action):  # issue 10
-        raise RunnerError(reason)
+    if not task.is_confirmation and (reason := maker_checker.refusal(task, user, action) or evidence.missing(task, action)):
+        raise RunnerError(reason)  # issue 10
     proxy = delegation.acting_for(user, task)  # issue 10: Plt./Plh.
     acting = delegation.note(proxy) if proxy else ""
     catatan = (catatan or "").strip()
-    if action in ("kembali", "lewati") and not catatan:
-        raise RunnerError("Alasan wajib diisi." if action == "kembali" else "Alasan melewati langkah wajib diisi.")
-    outcome = "tolak" if action == "kembali" and step.reject_label == "Tolak" else action
+    units = _unit_returns(task, return_units) if action == Outcome.KEMBALI else None
+    if units and not catatan:
+        catatan = "; ".join(f"{db.session.get(Unit, u).nama}: {note}" for u, note in units.items())
+    if action in (Outcome.KEMBALI, Outcome.LEWATI) and not catatan:
+        raise RunnerError("Alasan wajib diisi." if action == Outcome.KEMBALI else "Alasan melewati langkah wajib diisi.")
+    if task.is_confirmation:
+        outcome = Outcome.TOLAK if action == Outcome.KEMBALI else Outcome.SELESAI
+    else:
+        outcome = Outcome.TOLAK if action == Outcome.KEMBALI and step.reject_label == "Tolak" else Outcome(action)
     closed = db.session.execute(
-        update(Task).where(Task.id == task.id, Task.version == expected_version, Task.status == "terbuka")
-        .values(status="selesai", outcome=outcome, completed_at=now, completed_by_id=user.id,
-                catatan=catatan, form_data=form_data, version=Task.version + 1, acting_note=acting)
+        update(Task).where(Task.id == task.id, Task.version == expected_version, Task.status == TaskStatus.TERBUKA)
+        .values(status=TaskStatus.SELESAI, outcome=outcome, completed_at=now, completed_by_id=user.id,
+                catatan=catatan, form_data=form_data, version=Task.version + 1, acting_note=acting,
+                returned_units={str(u): note for u, note in units.items()} if units else None)
         .execution_options(synchronize_session=False)).rowcount
     if closed != 1:
         db.session.rollback()
         raise _conflict(db.session.get(Task, task_id))
     db.session.refresh(task)
-    audit.record(outcome, task=task, user=user, at=now, detail=(f"[{acting}] " if acting else "") + _describe(step, outcome, catatan))
+    if task.is_confirmation:  # issue 10: the receiver confirms or refuses the tanda terima
+        _close_confirmation(run, task, step, user, acting, now)
+        return task
+    audit.record(outcome, task=task, user=user, at=now,
+                 detail=(f"[{acting}] " if acting else "") + _describe(step, outcome, catatan, units))
     current_app.extensions["portal_plugins"].pm.hook.portal_step_completed(
         definition=run.sop, run=run, task=task, outcome=outcome, user=user,
-        details={"receiver_id": receiver_id, "now": now})
-    _advance(run, task, step, action, now)
+        details={"receiver_id": receiver_id, "external_receiver": external_receiver, "now": now})
+    if step.handover and outcome not in RETURNED and (receipt := receipt_confirm.pending_receipt(task)) is not None:
+        _open_confirmation(run, task, step, receipt, now)  # the run waits for the receiver
+        return task
+    _advance(run, task, step, action, now, units=units)
     return task
+
+
+def _open_confirmation(run: Run, handover: Task, step: Step, receipt, now: datetime) -> Task:
+    """Open the "Konfirmasi penerimaan" task of a just-issued receipt: for the receiver, or
+    for the giver (to upload the signed paper receipt) when the receiver has no account."""
+    holder = receipt_confirm.confirmer_id(receipt, handover)
+    due = calendar().add(now, step.waktu.value, step.waktu.unit)
+    task = Task(run_id=run.id, step_no=step.no, attempt=handover.attempt, role_key=step.receiver or step.actor,
+                unit_id=None, assignee_id=holder, kind=TaskKind.KONFIRMASI, created_at=now, due_at=due)
+    db.session.add(task)
+    db.session.flush()
+    receipt.confirm_task_id = task.id
+    notify.tasks_opened(run, step, [task], kind="konfirmasi")
+    return task
+
+
+def _close_confirmation(run: Run, task: Task, step: Step, user: User, acting: str, now: datetime) -> None:
+    """Confirmed: stamp the receipt and move the run on. Refused: back to the hand-over step."""
+    handover = receipt_confirm.handover_task(task)
+    if task.outcome == Outcome.SELESAI:
+        receipt_confirm.confirm(task, user, acting=acting, now=now)
+        _advance(run, handover, step, Outcome.SELESAI, now)
+        return
+    receipt_confirm.refuse(task, user, acting=acting, now=now)
+    run.return_count += 1
+    _activate(run, step, now=now, kind="dikembalikan")
 
 
 def _lock_run(run_id: int) -> None:
@@ -166,7 +243,7 @@ def _lock_run(run_id: int) -> None:
 
 
 def _conflict(task: Task) -> Conflict:
-    if task.status == "selesai" and task.completed_by is not None:
+    if task.status == TaskStatus.SELESAI and task.completed_by is not None:
         from portal.formatting import format_datetime
 
         return Conflict(f"Langkah ini sudah diselesaikan oleh {task.completed_by.nama} pada "
@@ -174,31 +251,35 @@ def _conflict(task: Task) -> Conflict:
     return Conflict("Tugas ini sudah diubah orang lain. Muat ulang halaman.")
 
 
-def _describe(step: Step, outcome: str, catatan: str) -> str:
+def _describe(step: Step, outcome: str, catatan: str, units: dict[int, str] | None = None) -> str:
     kegiatan = step.kegiatan if len(step.kegiatan) <= 120 else step.kegiatan[:119].rsplit(" ", 1)[0] + "…"
     text = f"Langkah {step.no}: {kegiatan}"
-    if outcome in ("kembali", "tolak"):
-        text += f" (kembali ke langkah {step.decision})"
+    if outcome in RETURNED:
+        names = ", ".join(db.session.get(Unit, u).nama for u in units) if units else ""
+        text += f" (kembali ke langkah {step.decision}" + (f", hanya unit {names})" if names else ")")
     return text + (f" — {catatan}" if catatan else "")
 
 
-def _advance(run: Run, task: Task, step: Step, action: str, now: datetime) -> None:
-    """Open what comes after ``task``: the return target, the next step, or finish the run."""
-    if step.fan_out:
+def _advance(run: Run, task: Task, step: Step, action: str, now: datetime, units: dict[int, str] | None = None) -> None:
+    """Open what comes after ``task``: the return target (only ``units`` of a fan-out when
+    given), the next step, or finish the run."""
+    if step.fan_out:  # the step ends when no unit's task of it is open (units redo at their own attempt)
         still_open = db.session.scalar(select(func.count(Task.id)).where(
-            Task.run_id == run.id, Task.step_no == step.no, Task.attempt == task.attempt, Task.status == "terbuka"))
+            Task.run_id == run.id, Task.step_no == step.no, Task.kind == TaskKind.LANGKAH,
+            Task.status == TaskStatus.TERBUKA))
         if still_open:
             return
     definition = run.sop
-    if action == "kembali":
+    if action == Outcome.KEMBALI:
         run.return_count += 1
-        _activate(run, definition.step(step.decision), now=now, kind="dikembalikan")
+        _activate(run, definition.step(step.decision), now=now, kind="dikembalikan",
+                  units=list(units) if units else None, reasons=units)
         return
     following = definition.next_step(step.no)
     if following is not None:
         _activate(run, following, now=now)
         return
-    run.status = "selesai"
+    run.status = RunStatus.SELESAI
     run.finished_at = now
     run.current_step_no = None
     current_app.extensions["portal_plugins"].pm.hook.portal_run_finished(definition=definition, run=run)
@@ -208,7 +289,7 @@ def reassign_task(task: Task, admin: User, new_user: User, reason: str) -> Task:
     """Admin: give an open task to ``new_user`` (with a required reason, audited)."""
     if not admin.is_admin:
         raise NotAllowed("Hanya admin yang dapat mengalihkan tugas.")
-    if task.status != "terbuka":
+    if task.status != TaskStatus.TERBUKA:
         raise RunnerError("Tugas ini sudah tidak terbuka.")
     if not (reason or "").strip():
         raise RunnerError("Alasan pengalihan wajib diisi.")
@@ -227,15 +308,15 @@ def cancel_run(run: Run, admin: User, reason: str) -> Run:
     """Admin: cancel a running run and its open tasks (with a required reason, audited)."""
     if not admin.is_admin:
         raise NotAllowed("Hanya admin yang dapat membatalkan pelaksanaan.")
-    if run.status != "berjalan":
+    if run.status != RunStatus.BERJALAN:
         raise RunnerError("Pelaksanaan ini tidak sedang berjalan.")
     if not (reason or "").strip():
         raise RunnerError("Alasan pembatalan wajib diisi.")
     _lock_run(run.id)
-    db.session.execute(update(Task).where(Task.run_id == run.id, Task.status == "terbuka")
-                       .values(status="dibatalkan", outcome="dibatalkan", version=Task.version + 1)
+    db.session.execute(update(Task).where(Task.run_id == run.id, Task.status == TaskStatus.TERBUKA)
+                       .values(status=TaskStatus.DIBATALKAN, outcome=Outcome.DIBATALKAN, version=Task.version + 1)
                        .execution_options(synchronize_session=False))
-    run.status = "dibatalkan"
+    run.status = RunStatus.DIBATALKAN
     run.cancel_reason = reason.strip()
     run.finished_at = utcnow()
     audit.record("batalkan", run=run, user=admin, detail=reason.strip())

@@ -131,8 +131,13 @@ class SopDefinition:
         return dict(self.pelaksana).get(key, key)
 
     def form(self, key: str | None):
-        """The declared ``[[formulir]]`` with ``key`` (a FormSpec), or None."""
-        return next((f for f in self.forms if f.key == key), None) if key else None
+        """The declared ``[[formulir]]`` with ``key`` (a FormSpec), else a built-in form of that
+        key (``disposisi``), or None."""
+        if not key:
+            return None
+        from portal.disposition import builtin_form
+
+        return next((f for f in self.forms if f.key == key), None) or builtin_form(key)
 
     def document(self, key: str):
         """The declared ``[[dokumen]]`` with ``key`` (a DocumentSpec), or None."""

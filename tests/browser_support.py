@@ -285,6 +285,14 @@ class Browser:
         for key, value in values.items():
             page.locator(f"[name='{prefix}{key}']").fill(value)
 
+    def fill_disposition(self, *, kepada: str = "tim_perencanaan", isi: str = "Susun rancangan PK tahun berjalan.",
+                         sifat: str = "Segera") -> None:
+        """Fill the built-in lembar disposisi (issue 10) of a step such as PK step 1."""
+        page = self.page
+        page.locator("select[name='kepada']").select_option(kepada)
+        page.locator("[name='isi']").fill(isi)
+        page.locator("select[name='sifat']").select_option(sifat)
+
     def press(self, button: str, *, catatan: str | None = None, expect_status: int = 200) -> None:
         """Press a completion button (Selesaikan / Setujui / Kembalikan ...), optionally with a catatan."""
         page = self.page

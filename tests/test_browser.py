@@ -177,6 +177,7 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     assert web.task_count() == 1, "langkah 1 menunggu Kepala Dinas"
 
     web.open_task_from_inbox(judul, 1)
+    web.fill_disposition(isi="Susun rancangan PK bersama Sekretaris.", sifat="Sangat Segera")
     web.press("Selesaikan", catatan="Disposisi kepada Sekretaris dan Tim Perencanaan.")
     assert web.path == run_path
     assert "Langkah diselesaikan." in web.flashes()
@@ -189,6 +190,8 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     assert web.task_count() == 1, "Tugas Saya perencana: langkah 2"
     web.open_task_from_inbox(judul, 2)
     assert "Disposisi kepada Sekretaris" in page.locator("#step-panel").inner_text(), "catatan langkah 1 tidak tampil"
+    disposition = page.locator("#disposition").inner_text()  # issue 10: the disposition on top of the next step
+    assert "Sangat Segera" in disposition and "Susun rancangan PK bersama Sekretaris." in disposition
     web.press("Selesaikan")
 
     web.open_task_from_inbox(judul, 3)
@@ -297,6 +300,23 @@ def test_runner_pk_from_start_to_archive(web, context, live, chromium):
     page.locator("select#penerima").select_option(value=receiver.get_attribute("value"))
     web.shot("15-langkah9-serah-terima")
     web.press("Selesaikan")
+    assert web.path == run_path
+    assert web.meta("Status") == "Berjalan"  # issue 10: the run waits for the receiver's confirmation
+    assert "Menunggu konfirmasi" in page.locator(".receipt-status").inner_text()
+    web.logout()
+
+    # --- Biro Organisasi confirms the tanda terima from Tugas Saya (issue 10).
+    web.login("biro")
+    web.goto("/tugas")
+    row = page.locator("#tasks tbody tr").filter(has_text="Konfirmasi penerimaan") \
+        .filter(has=page.get_by_role("link", name=judul, exact=True))
+    assert row.count() == 1, "tugas konfirmasi penerimaan tidak ada di Tugas Saya Biro Organisasi"
+    with page.expect_navigation():
+        row.locator("a[href^='/tugas/']").click()
+    assert page.locator("h1").inner_text().startswith("Konfirmasi penerimaan")
+    assert "Menunggu konfirmasi" in page.locator("#receipt-confirmation").inner_text()
+    web.shot("15b-konfirmasi-penerimaan")
+    web.press("Konfirmasi penerimaan")
     assert web.path == run_path
     assert web.meta("Status") == "Selesai"
     assert "Berakhir" in page.locator("dl.meta").inner_text()

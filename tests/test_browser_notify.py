@@ -46,6 +46,7 @@ def test_bell_count_rises_without_reload_and_list_marks_read(chromium, live):
         with head.page.expect_navigation():
             head.page.get_by_role("button", name="Mulai", exact=True).click()
         head.open_task_from_inbox("PK lonceng", 1)
+        head.fill_disposition()
         head.press("Selesaikan")
         assert "Langkah diselesaikan." in head.flashes()
 

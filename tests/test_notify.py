@@ -11,7 +11,7 @@ from portal import runner
 from portal.extensions import db
 from portal.models import Notification, NotificationPreference, OutboxMessage, Task, User, utcnow
 from portal.notify import worker
-from tests.helpers import open_tasks, start_pk
+from tests.helpers import form_payload, open_tasks, start_pk
 from tests.smtp_sink import SmtpSink, free_port
 
 
@@ -33,7 +33,7 @@ def _complete_step1_through_web(app, demo, client, auth):
     run = start_pk(app, demo)
     task = open_tasks(run.id)[0]
     auth.login("kadis")
-    response = client.post(f"/tugas/{task.id}/selesaikan", data={"tindakan": "selesai", "versi": task.version})
+    response = client.post(f"/tugas/{task.id}/selesaikan", data={"tindakan": "selesai", "versi": task.version, **form_payload(task)})
     assert response.status_code == 303, response.text
     return run
 
@@ -89,7 +89,7 @@ def test_failing_plugin_hook_rolls_back_completion_and_its_notifications(app, de
     task = open_tasks(run.id)[0]
     auth.login("kadis")
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = client.post(f"/tugas/{task.id}/selesaikan", data={"tindakan": "selesai", "versi": task.version})
+    response = client.post(f"/tugas/{task.id}/selesaikan", data={"tindakan": "selesai", "versi": task.version, **form_payload(task)})
     assert response.status_code == 500
     db.session.expire_all()
     assert _count(Notification) == before

@@ -19,8 +19,20 @@ def small_pdf(title="Dokumen PK final") -> bytes:
                       f"<body><p>{title}</p></body></html>")
 
 
+def confirm_receipt(client, run, username="biro"):
+    """The receiver confirms the tanda terima in Tugas Saya (issue 10: the run waits for it),
+    in a browser of their own (logging the giver out would end the giver's other sessions)."""
+    receiver = client.application.test_client()
+    login(receiver, username)
+    [task] = open_tasks(run.id)
+    assert task.kind == "konfirmasi"
+    response = complete(receiver, task)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+
+
 def finish_run(app, demo, client, judul="PK arsip uji"):
-    """Take a run to its hand-over step, upload the final PDF and hand it over to Biro Organisasi."""
+    """Take a run to its hand-over step, upload the final PDF, hand it over to Biro Organisasi
+    and have the receiver confirm it (after which the run is finished)."""
     run = start_pk(app, demo, judul=judul, units=[demo["bidang1"].unit_id])
     advance(app, run, until_step=9)
     [task] = open_tasks(run.id)
@@ -30,6 +42,7 @@ def finish_run(app, demo, client, judul="PK arsip uji"):
     assert upload.status_code == 303
     response = complete(client, task, penerima=demo["biro"].id)
     assert response.status_code == 303, response.get_data(as_text=True)
+    confirm_receipt(client, run)
     db.session.refresh(run)
     return run
 

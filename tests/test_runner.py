@@ -17,6 +17,11 @@ def login(client, username):
 def complete(client, task, **data):
     data.setdefault("tindakan", "selesai")
     data.setdefault("versi", task.version)
+    if task.step.form == "disposisi" and data["tindakan"] == "selesai":  # PK step 1: the built-in lembar disposisi
+        from tests.helpers import form_payload
+
+        for key, value in form_payload(task).items():
+            data.setdefault(key, value)
     return client.post(f"/tugas/{task.id}/selesaikan", data=data)
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Task
-from tests.helpers import advance, open_tasks, start_pk
+from tests.helpers import advance, form_payload, open_tasks, start_pk
 from tests.test_runner import complete, login
 
 HX = {"HX-Request": "true", "HX-Target": "step-panel"}
@@ -30,7 +30,7 @@ def test_completion_through_htmx_redirects_to_the_run(app, demo, client):
     run = start_pk(app, demo)
     [task] = open_tasks(run.id)
     login(client, "kadis")
-    response = client.post(f"/tugas/{task.id}/selesaikan", data={"tindakan": "selesai", "versi": task.version},
+    response = client.post(f"/tugas/{task.id}/selesaikan", data={"tindakan": "selesai", "versi": task.version, **form_payload(task)},
                            headers=HX)
     assert response.status_code == 200 and response.headers["HX-Redirect"] == f"/pelaksanaan/{run.id}"
     assert "Langkah diselesaikan." in client.get(f"/pelaksanaan/{run.id}").get_data(as_text=True)

@@ -55,6 +55,9 @@ class ReceiptCounter(db.Model):
     last: Mapped[int] = mapped_column(default=0)
 
 
+RECEIPT_STATUS = {"menunggu": "Menunggu konfirmasi", "dikonfirmasi": "Dikonfirmasi", "ditolak": "Ditolak penerima"}
+
+
 class Receipt(db.Model):
     """A tanda terima: numbered, gap-free per year, verifiable through ``token``."""
 
@@ -72,6 +75,20 @@ class Receipt(db.Model):
     documents: Mapped[list] = mapped_column(JSON)  # [{"filename", "sha256", "size"}]
     issued_at = mapped_column(UtcDateTime(), default=utcnow)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    # issue 10: the receiver's confirmation. status: "menunggu" (issued, awaiting the receiver),
+    # "dikonfirmasi" or "ditolak"; None for receipts issued before confirmation existed.
+    status: Mapped[str | None] = mapped_column(String(20))
+    confirm_task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    confirmed_at = mapped_column(UtcDateTime(), nullable=True)
+    confirmed_by: Mapped[dict | None] = mapped_column(JSON)  # person snapshot of who confirmed
+    confirm_method: Mapped[str | None] = mapped_column(String(20))  # "akun" or "pindaian" (signed paper scan)
+    scan: Mapped[dict | None] = mapped_column(JSON)  # {"filename", "sha256", "size"} of the signed paper receipt
+    refused_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def status_label(self) -> str:
+        """Indonesian status of the confirmation ("" for receipts issued before it existed)."""
+        return RECEIPT_STATUS.get(self.status or "", "")
 
 
 

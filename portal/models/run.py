@@ -39,6 +39,13 @@ class Outcome(StrEnum):
     DIBATALKAN = "dibatalkan"
 
 
+class TaskKind(StrEnum):
+    """What a task is: a step of the SOP, or the receiver's confirmation of a tanda terima."""
+
+    LANGKAH = "langkah"
+    KONFIRMASI = "konfirmasi"
+
+
 RUN_STATUS = {RunStatus.BERJALAN: "Berjalan", RunStatus.SELESAI: "Selesai", RunStatus.DIBATALKAN: "Dibatalkan"}
 TASK_STATUS = {TaskStatus.TERBUKA: "Terbuka", TaskStatus.SELESAI: "Selesai", TaskStatus.DIBATALKAN: "Dibatalkan"}
 OUTCOMES = {
@@ -119,6 +126,10 @@ class Task(db.Model):
     form_data: Mapped[dict | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(default=1)
     acting_note: Mapped[str] = mapped_column(String(400), default="", server_default="")  # issue 10: "Plh. … atas nama …"
+    # issue 10: "langkah" (a step of the SOP) or "konfirmasi" (the receiver confirms a tanda terima)
+    kind: Mapped[str] = mapped_column(String(20), default="langkah", server_default="langkah")
+    # issue 10: on a checker task that returned only some units of a fan-out: {"<unit id>": "catatan"}
+    returned_units: Mapped[dict | None] = mapped_column(JSON)
 
     run: Mapped[Run] = relationship(back_populates="tasks")
     unit: Mapped[Unit | None] = relationship(lazy="joined")
@@ -129,6 +140,11 @@ class Task(db.Model):
         primaryjoin="and_(Task.id == Attachment.task_id, Attachment.replaced_at.is_(None))",
         order_by="Attachment.id", viewonly=True)
     all_attachments: Mapped[list["Attachment"]] = relationship(back_populates="task", order_by="Attachment.id")
+
+    @property
+    def is_confirmation(self) -> bool:
+        """True for a "Konfirmasi penerimaan" task (the receiver confirms the hand-over's receipt)."""
+        return self.kind == TaskKind.KONFIRMASI
 
     @property
     def step(self):

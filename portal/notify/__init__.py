@@ -23,6 +23,7 @@ KINDS = {
     "pengingat": "Pengingat batas waktu",
     "terlambat": "Tugas terlambat",
     "eskalasi": "Eskalasi keterlambatan",
+    "konfirmasi": "Konfirmasi penerimaan",
 }
 
 
@@ -80,8 +81,9 @@ def _actor_id() -> int | None:
     return current_user.id if current_user.is_authenticated else None
 
 
-def tasks_opened(run, step, tasks, *, kind: str = "tugas_baru") -> list[Notification]:
-    """Tell whoever may act on each new task of ``step`` (not the person who caused it)."""
+def tasks_opened(run, step, tasks, *, kind: str = "tugas_baru", reasons: dict | None = None) -> list[Notification]:
+    """Tell whoever may act on each new task of ``step`` (not the person who caused it);
+    ``reasons`` (unit id -> catatan) of a per-unit return go to each unit's message."""
     from portal.delegation import substitutes_of
 
     db.session.flush()
@@ -93,6 +95,8 @@ def tasks_opened(run, step, tasks, *, kind: str = "tugas_baru") -> list[Notifica
         unit = f" ({task.unit.nama})" if task.unit_id and task.unit else ""
         title = f"{KINDS[kind]}: Langkah {step.no} — {run.judul}"
         body = f"{run.sop_nama} · {run.judul}{unit}\nLangkah {step.no}: {step.kegiatan}"
+        if reasons and reasons.get(task.unit_id):
+            body += f"\nAlasan: {reasons[task.unit_id]}"
         for user in people:
             if user.id != actor:
                 made.append(notify_user(user, kind, title, body, url=f"/tugas/{task.id}", run=run, task=task))

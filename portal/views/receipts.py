@@ -30,6 +30,9 @@ def verify(token: str):
         return render_template("receipts/verify.html", receipt=None), 404
     store = current_app.extensions["file_store"]
     checks = [(doc, store.verify(doc["sha256"])) for doc in receipt.documents]
+    if receipt.scan:  # issue 10: the signed paper receipt of an external receiver
+        checks.append((receipt.scan | {"filename": f"{receipt.scan['filename']} (pindaian tanda terima bertanda tangan)"},
+                       store.verify(receipt.scan["sha256"])))
     pdf_ok = bool(receipt.pdf_sha256) and store.verify(receipt.pdf_sha256)
     authentic = pdf_ok and all(ok for _, ok in checks)
     run = db.session.get(Run, receipt.run_id)

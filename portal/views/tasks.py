@@ -7,7 +7,7 @@ from htmx_flask import make_response as htmx_response
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import audit, runner
+from portal import audit, disposition, receipt_confirm, rounds, runner
 from portal.access import can_act, can_view_run
 from portal.extensions import db
 from portal.formatting import format_size
@@ -62,7 +62,7 @@ def _load(task_id: int) -> Task:
 
 def custom_form(task: Task):
     """The plugin's custom form of the task's step, if any."""
-    if not task.step.form:
+    if not task.step.form or task.is_confirmation:
         return None
     registry = current_app.extensions["portal_plugins"]
     return registry.pm.hook.portal_step_form(definition=task.run.sop, step=task.step)
@@ -70,34 +70,35 @@ def custom_form(task: Task):
 
 def earlier_groups(task: Task, run_tasks: list[Task]) -> list[dict]:
     """Completed work of the other steps, newest step first: the latest attempt shown, older ones folded."""
-    groups: dict[int, dict] = {}
+    by_step: dict[int, list[Task]] = {}
     for t in run_tasks:
-        if t.status != TaskStatus.SELESAI or t.step_no == task.step_no:
-            continue
-        group = groups.setdefault(t.step_no, {"step_no": t.step_no, "attempts": {}})
-        group["attempts"].setdefault(t.attempt, []).append(t)
+        if t.status == TaskStatus.SELESAI and t.step_no != task.step_no:
+            by_step.setdefault(t.step_no, []).append(t)
     result = []
-    for group in groups.values():
-        ordered = sorted(group["attempts"].items())
-        result.append({"step_no": group["step_no"], "latest": ordered[-1][1],
-                       "older": [t for _, tasks in ordered[:-1] for t in tasks],
-                       "last_id": max(t.id for t in ordered[-1][1])})
+    for step_no, tasks in by_step.items():
+        latest = rounds.latest_per_unit(tasks, kind=None)  # per unit: a per-unit return redoes only some
+        result.append({"step_no": step_no, "latest": latest, "older": [t for t in tasks if t not in latest],
+                       "last_id": max(t.id for t in latest)})
     return sorted(result, key=lambda g: g["last_id"], reverse=True)
 
 
 def return_notice(task: Task, run_tasks: list[Task]) -> dict | None:
     """For a step opened again after a return: who sent it back, when, why, and the previous attempt."""
-    if task.attempt < 2:
+    if task.attempt < 2 or task.is_confirmation:
         return None
     returns = [t for t in run_tasks if t.outcome in (Outcome.KEMBALI, Outcome.TOLAK) and t.completed_at is not None
-               and t.step.decision == task.step_no and t.id < task.id]
+               and t.id < task.id and (t.step.decision == task.step_no if not t.is_confirmation else t.step_no == task.step_no)
+               and (not t.returned_units or str(task.unit_id) in t.returned_units)]
     if not returns:
         return None
+    by = returns[-1]
     previous = [t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt - 1
-                and (t.unit_id == task.unit_id)]
+                and t.unit_id == task.unit_id and not t.is_confirmation]
     between = [t for t in run_tasks if previous and t.status == TaskStatus.SELESAI and t.id > max(p.id for p in previous)
-               and t.id < task.id and t.step_no != task.step_no and t.id != returns[-1].id]
-    return {"by": returns[-1], "previous": previous, "between": between}
+               and t.id < task.id and t.step_no != task.step_no and t.id != by.id]
+    reason = (by.returned_units or {}).get(str(task.unit_id)) or by.catatan
+    return {"by": by, "previous": previous, "between": between, "reason": reason,
+            "receipt_refused": by.is_confirmation, "per_unit": bool(by.returned_units)}
 
 
 @bp.route("/tugas/<int:task_id>")
@@ -110,7 +111,7 @@ def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=No
     run_tasks = list(db.session.scalars(
         select(Task).where(Task.run_id == run.id).order_by(Task.id)
         .options(selectinload(Task.attachments).joinedload(Attachment.uploaded_by), joinedload(Task.completed_by))))
-    declared = step_forms.declared_spec(task)
+    declared = None if task.is_confirmation else step_forms.declared_spec(task)
     form = None if declared else custom_form(task)
     prefill_info = None
     if declared is not None and task.status == "terbuka" and bound_form is None:
@@ -122,9 +123,12 @@ def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=No
         declared=declared, bound_form=bound_form, prefill=prefill_info,
         edit_url=url_for("tasks.edit_form", task_id=task.id),
         earlier=earlier_groups(task, run_tasks), returned=return_notice(task, run_tasks),
-        receivers=receiver_candidates(run, task) if task.step.handover else [],
-        handover_docs=handed_over_documents(run, task) if task.step.handover else [],
-        siblings=[t for t in run_tasks if t.step_no == task.step_no and t.attempt == task.attempt],
+        receivers=receiver_candidates(run, task) if task.step.handover and not task.is_confirmation else [],
+        handover_docs=handed_over_documents(run, task) if task.step.handover and not task.is_confirmation else [],
+        siblings=rounds.latest_per_unit(t for t in run_tasks if t.step_no == task.step_no),
+        returnable=runner.returnable_units(task) if task.status == TaskStatus.TERBUKA else [],
+        confirmation=receipt_confirm.receipt_of(task) if task.is_confirmation else None,
+        disposition=disposition.for_step(run, run_tasks, task.step_no),
         catatan=request.form.get("catatan", "") if catatan is None else catatan, upload_errors=upload_errors or [], upload_notice=upload_notice,
     )
     return render_page("tasks/step.html", **context), status
@@ -201,7 +205,7 @@ def complete(task_id: int):
     """
     task = _load(task_id)
     action = request.form.get("tindakan", "selesai")
-    declared = step_forms.declared_spec(task)
+    declared = None if task.is_confirmation else step_forms.declared_spec(task)
     form = None if declared else custom_form(task)
     form_data, errors, bound = (None, [], None)
     if declared is not None and action in ("selesai", "setuju") and task.status == "terbuka" and can_act(current_user, task):
@@ -219,7 +223,9 @@ def complete(task_id: int):
     try:
         with_write_retry(lambda: runner.complete_task(
             task_id, current_user, expected_version=expected, action=action, catatan=request.form.get("catatan", ""),
-            form_data=form_data, receiver_id=request.form.get("penerima", type=int)))
+            form_data=form_data, receiver_id=request.form.get("penerima", type=int),
+            return_units=unit_returns(request.form) if action == "kembali" else None,
+            external_receiver=external_receiver(request.form)))
     except runner.RunnerError as exc:
         db.session.rollback()
         if exc.status == 409:
@@ -233,10 +239,30 @@ def complete(task_id: int):
         if exc.status == 403:
             abort(403, exc.message)
         return show(task_id, errors=[exc.message], form_data=form_data, status=400, bound_form=bound)
+    if task.is_confirmation:
+        return _completed(task, "tolak_terima" if action == "kembali" else "konfirmasi")
     return _completed(task, action)
 
 
-COMPLETED_MESSAGES = {"setuju": "Langkah disetujui.", "kembali": "Dikembalikan untuk perbaikan.",
+def unit_returns(form) -> dict[int, str]:
+    """The units a checker sends back (checkboxes ``unit_kembali``) with each one's reason (``alasan_unit_<id>``)."""
+    chosen = []
+    for value in form.getlist("unit_kembali"):
+        if value.isdigit() and int(value) not in chosen:
+            chosen.append(int(value))
+    return {unit_id: form.get(f"alasan_unit_{unit_id}", "") for unit_id in chosen}
+
+
+def external_receiver(form) -> dict | None:
+    """A receiver outside the portal (``penerima=luar``): nama, jabatan, instansi as typed."""
+    if form.get("penerima") != "luar":
+        return None
+    return {"nama": form.get("penerima_nama", ""), "jabatan": form.get("penerima_jabatan", ""),
+            "instansi": form.get("penerima_instansi", "")}
+
+
+COMPLETED_MESSAGES = {"setuju": "Langkah disetujui.", "konfirmasi": "Penerimaan dikonfirmasi.",
+                      "tolak_terima": "Penerimaan ditolak; langkah penyerahan dibuka kembali.", "kembali": "Dikembalikan untuk perbaikan.",
                       "tolak": "Ditolak dan dikembalikan.", "lewati": "Langkah dilewati.",
                       "selesai": "Langkah diselesaikan."}
 

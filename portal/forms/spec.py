@@ -73,6 +73,8 @@ class FieldSpec(Strict):
     help: str = Field("", alias="petunjuk")
     width: int | None = Field(None, alias="lebar", ge=2, le=80)
     source: ColumnSource | None = Field(None, alias="sumber", description="kolom tabel: diisi awal dari SOP lain")
+    suggest: ColumnSource | None = Field(None, alias="saran",
+                                         description="teks: saran isian (datalist) dari kolom/tingkat rekaman SOP lain tahun yang sama")
 
     @field_validator("key")
     @classmethod
@@ -99,6 +101,8 @@ class FieldSpec(Strict):
             raise ValueError("min lebih besar dari max")
         if self.source is not None and self.computed:
             raise ValueError("kolom terhitung (rumus) tidak dapat memakai sumber")
+        if self.suggest is not None and (self.type != "teks" or self.computed):
+            raise ValueError('saran hanya untuk isian bertipe "teks"')
         return self
 
     @property

@@ -103,6 +103,17 @@ def merge(spec: FormSpec, base: dict, parts: dict) -> dict:
     return {k: v for k, v in merged.items() if k != MARK}
 
 
+def _is_part(spec: FormSpec, task) -> bool:
+    """True for a unit's hand-in on the branch step (not a full tree)."""
+    return MARK in task.form_data or (spec.branches is not None and bool(task.step.fan_out))
+
+
+def unit_sample(spec: FormSpec, tasks, unit_id: int) -> dict:
+    """What a unit hands in when it changes nothing: its branches of the current tree (for
+    the end-to-end helper and the demo)."""
+    return {NODES: unit_branches(spec, current_tree(spec, tasks) or {}, unit_id)}
+
+
 def current_tree(spec: FormSpec, tasks, *, before_id: int | None = None) -> dict | None:
     """The run's current tree from its tasks (ordered by id): the latest full tree handed
     in, with the units' later branches merged in; only tasks before ``before_id``. None
@@ -111,17 +122,19 @@ def current_tree(spec: FormSpec, tasks, *, before_id: int | None = None) -> dict
     chosen = [t for t in tasks if t.form_data and t.outcome in POSITIVE and (before_id is None or t.id < before_id)
               and t.step.form == spec.key]
     for task in chosen:
-        if MARK not in task.form_data:
+        if not _is_part(spec, task):
             base, base_id = task.form_data, task.id
     if base is None:
         return None
-    if spec.branches is not None:
-        for task in chosen:
-            if MARK in task.form_data and task.id > base_id:
+    for task in chosen:
+        if _is_part(spec, task) and task.id > base_id:
+            if MARK in task.form_data:
                 parts[task.form_data[MARK]["unit"]] = task.form_data.get(NODES) or []
+            else:  # stored without the web form (e.g. generated data): take the unit's own branches only
+                parts[task.unit_id] = unit_branches(spec, task.form_data, task.unit_id)
     tree = merge(spec, base, parts) if spec.branches is not None else copy.deepcopy(base)
     return {k: v for k, v in tree.items() if k != "_sumber"}
 
 
 __all__ = ["MARK", "branch_spec", "is_branch_step", "unit_branches", "branch_context", "check_submission",
-           "merge", "current_tree"]
+           "merge", "current_tree", "unit_sample"]

@@ -46,8 +46,9 @@ def _insert_role(key: str, label: str, per_unit: bool) -> bool:
     dialect = db.session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
-        statement = module.insert(Role).values(**values).on_conflict_do_nothing(index_elements=["key"])
-        return bool(db.session.execute(statement).rowcount)
+        statement = (module.insert(Role.__table__).values(**values).on_conflict_do_nothing(index_elements=["key"])
+                     .returning(Role.__table__.c.id))
+        return db.session.execute(statement).scalar() is not None  # no row back: another instance had it
     try:
         with db.session.begin_nested():
             db.session.add(Role(**values))

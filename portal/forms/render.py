@@ -97,9 +97,9 @@ def _unit_name(unit_id) -> str | None:
     return dict(choice_options("unit")).get(str(unit_id), str(unit_id))
 
 
-def tree_diagram(spec, data, title: str = "") -> Markup:
-    """A tree form's data drawn as an inline SVG diagram (for pages)."""
-    return Markup(tree_svg.tree_svg(spec, data, _unit_name, title))
+def tree_diagram(spec, data, title: str = "", scale: float = 1.0) -> Markup:
+    """A tree form's data drawn as an inline SVG diagram (for pages; ``scale`` enlarges it)."""
+    return Markup(tree_svg.tree_svg(spec, data, _unit_name, title, scale))
 
 
 def tree_diagram_uri(spec, data, title: str = "") -> str:

@@ -81,8 +81,10 @@ def _layout(spec: FormSpec, data: dict, unit_name):
     return boxes, width, height
 
 
-def tree_svg(spec: FormSpec, data: dict | None, unit_name=lambda unit_id: None, title: str = "") -> str:
-    """The SVG document of the tree in ``data`` (stored nested shape)."""
+def tree_svg(spec: FormSpec, data: dict | None, unit_name=lambda unit_id: None, title: str = "",
+             scale: float = 1.0) -> str:
+    """The SVG document of the tree in ``data`` (stored nested shape); ``scale`` enlarges
+    its width and height (a page shows it larger than the PDF's points)."""
     boxes, width, height = _layout(spec, data or {NODES: []}, unit_name)
     canvas = SvgCanvas()
     for box in boxes:
@@ -101,7 +103,10 @@ def tree_svg(spec: FormSpec, data: dict | None, unit_name=lambda unit_id: None, 
             canvas.text(box["x"] + PAD, box["y"] + PAD + (i + 1) * LINE - 1.8, text, bold=bold)
     if not boxes:
         canvas.text(MARGIN, MARGIN + 12, "Pohon masih kosong.")
-    return canvas.render(width, height, title or spec.title).replace('class="sop-flowchart"', 'class="tree-diagram"')
+    svg = canvas.render(width, height, title or spec.title).replace('class="sop-flowchart"', 'class="tree-diagram"')
+    if scale != 1.0:
+        svg = svg.replace(f'width="{width:.0f}" height="{height:.0f}"', f'width="{width * scale:.0f}" height="{height * scale:.0f}"', 1)
+    return svg
 
 
 def tree_svg_data_uri(spec: FormSpec, data: dict | None, unit_name=lambda unit_id: None, title: str = "") -> str:

@@ -350,3 +350,58 @@ def number(value):
     from portal.forms.fields import number_text
 
     return number_text(value)
+
+
+IKU_TOML = """
+[identitas]
+id = "iku_saran_uji"
+kode = "iku"
+versi = "1"
+nomor = "1/IKU/UJI"
+agency = "Dinas Uji"
+nama = "IKU uji (sumber saran)"
+[pelaksana]
+tim_perencanaan = "Tim Perencanaan"
+[[langkah]]
+no = 1
+kegiatan = "Menyusun IKU"
+pelaksana = "tim_perencanaan"
+waktu = "1 Hari"
+output = "IKU"
+formulir = "iku"
+[[formulir]]
+kunci = "iku"
+judul = "IKU"
+jenis = "tabel"
+  [[formulir.kolom]]
+  kunci = "sasaran"
+  judul = "Sasaran strategis"
+  wajib = true
+  [[formulir.kolom]]
+  kunci = "indikator"
+  judul = "Indikator kinerja utama"
+  wajib = true
+"""
+
+
+def test_iku_sasaran_are_offered_on_the_sasaran_level(cascading_app, tmp_path):
+    from portal import create_app
+    from portal.testing import run_end_to_end
+
+    folder = tmp_path / "iku_dropin" / "iku_uji"
+    folder.mkdir(parents=True)
+    (folder / "sop.toml").write_text(IKU_TOML, encoding="utf-8")
+    app = create_app(dict(cascading_app.config, PORTAL_PLUGINS_DIR=str(tmp_path / "iku_dropin")))
+    assert run_end_to_end(app, "iku_saran_uji", tahun=2027).status == "selesai"
+    run_id = start(app, tahun=2027)
+    with app.test_request_context():
+        for _ in range(2):
+            assert post(app, open_tasks(run_id)[0]).status_code == 303
+        task = open_tasks(run_id)[0]
+        page = client_for(app, "perencana").post(f"/tugas/{task.id}/formulir", data={  # + Sasaran under the tujuan
+            "simpul-0-tingkat": "tujuan", "simpul-0-tujuan-uraian": "Tujuan", "_ubah": "anak:simpul-0"}).get_data(as_text=True)
+    datalist = re.search(r'<datalist id="simpul-1-sasaran-uraian-saran">(.*?)</datalist>', page, re.S)
+    assert datalist and '<option value="Sasaran strategis 1">' in datalist.group(1) and '<option value="Sasaran strategis 2">' in datalist.group(1)
+    assert re.search(r'name="simpul-1-sasaran-uraian"[^>]*list="simpul-1-sasaran-uraian-saran"', page) or \
+        re.search(r'list="simpul-1-sasaran-uraian-saran"[^>]*name="simpul-1-sasaran-uraian"', page)
+    assert '<datalist id="simpul-1-sasaran-indikator-saran">' in page

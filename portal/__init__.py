@@ -46,6 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     _plugin_blueprints(app)
     register_cli(app)
+    from portal.lanes import init_lane_roles
+
+    init_lane_roles(app)  # roles named by the definitions' lanes exist before anyone needs them
     _init_errors(app)
     return app
 

@@ -1,5 +1,8 @@
 """The definition file as a pydantic v2 schema (``flask sop schema`` exports it).
 
+``[[formulir]]`` and ``[[dokumen]]`` are the models of ``portal.forms.spec`` (among their
+keys: a form's ``sumber`` with ``selisih_tahun``, a tree's ``cabang`` (per-unit branches on
+a fan-out step), a column ``sumber`` reading a tree ``tingkat``, a field's ``saran``).
 Structure and types are checked here (unknown keys refused); cross-references (lanes,
 step numbers, waktu) are checked by ``portal.sop_validate`` afterwards. Errors are turned
 into Indonesian sentences naming the section, the step (by its ``no``) and the field.

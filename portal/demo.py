@@ -89,6 +89,10 @@ def ensure_roles() -> dict[str, Role]:
             existing[key] = Role(key=key, label=label, per_unit=per_unit, external=external,
                                  observer=key in OBSERVER_ROLES)
             db.session.add(existing[key])
+        else:  # created earlier from a definition's lane (at start-up): the seed flags still apply
+            role = existing[key]
+            role.per_unit, role.external = per_unit or role.per_unit, external or role.external
+            role.observer = role.observer or key in OBSERVER_ROLES
     for definition in current_app.extensions["portal_plugins"].definitions.values():
         for key, label in definition.pelaksana:
             if key not in existing:

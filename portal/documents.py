@@ -10,6 +10,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.forms import tree_branches
 from portal.models import Run, RunDocument, Setting, Task, utcnow
 from portal.pdf import render_pdf
 
@@ -76,6 +77,8 @@ def form_data(run: Run, tasks: list[Task]) -> tuple[dict, dict]:
                 if steps[task.step_no].fan_out:
                     units[task.unit_id] = (task.unit, task.form_data)
         per_unit[spec.key] = list(units.values())
+        if spec.kind == "pohon" and spec.key in latest:  # one tree through the run, branches merged
+            latest[spec.key] = tree_branches.current_tree(spec, [t for t in tasks if t.step_no in steps]) or latest[spec.key]
     return latest, per_unit
 
 

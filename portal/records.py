@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.forms import tree_branches
 from portal.models import FormRecord, Run, Task
 
 
@@ -36,8 +37,15 @@ def write_run_records(run: Run, *, now: datetime) -> list[FormRecord]:
             if task.step_no in steps and task.outcome in ("selesai", "setuju"):
                 unit = task.unit_id if steps[task.step_no].fan_out else run.unit_id
                 latest[unit] = task
+        if spec.kind == "pohon" and spec.branches is not None and latest:
+            # per-unit branches: one record, the merged tree (the units' parts are inside it)
+            merged = tree_branches.current_tree(spec, [t for t in tasks if t.step_no in steps])
+            last = max(latest.values(), key=lambda t: t.id)
+            latest = {run.unit_id: last} if merged is not None else {}
         for unit_id, task in latest.items():
             data = {k: v for k, v in task.form_data.items() if k != "_sumber"}
+            if spec.kind == "pohon" and spec.branches is not None:
+                data = merged
             record = FormRecord(run_id=run.id, sop_kode=run.sop_kode, sop_id=run.sop_id,
                                 definition_ident=definition.ident, form_key=spec.key, tahun=run.tahun,
                                 unit_id=unit_id, data=data, schema_version=schema_version(spec),

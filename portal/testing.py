@@ -64,6 +64,7 @@ def run_end_to_end(app, sop_id: str, *, judul: str | None = None, tahun: int = 2
     from portal import runner
     from portal.access import can_start
     from portal.demo_runs import actor_for
+    from portal.forms import tree_branches
     from portal.forms.samples import sample_data, to_formdata
     from portal.models import Run, Task
     from portal.pdf import font_css, render_pdf
@@ -92,7 +93,11 @@ def run_end_to_end(app, sop_id: str, *, judul: str | None = None, tahun: int = 2
                 data = {"tindakan": "setuju" if step.decision else "selesai", "versi": str(task.version),
                         "catatan": "Uji ujung ke ujung"}
                 spec = task.run.sop.form(step.form)
-                if spec is not None:
+                if tree_branches.is_branch_step(spec, step):  # a unit hands in its own branches
+                    run_tasks = list(db.session.scalars(select(Task).where(Task.run_id == run_id).order_by(Task.id)))
+                    data.update(to_formdata(tree_branches.branch_spec(spec),
+                                            tree_branches.unit_sample(spec, run_tasks, task.unit_id)))
+                elif spec is not None:
                     data.update(to_formdata(spec, sample_data(spec)))
                 needs_upload = step.handover and not handed_over_documents(task.run, task)
                 if step.handover:

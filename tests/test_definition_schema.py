@@ -132,13 +132,12 @@ def test_admin_plugin_page_creates_lane_roles_and_warns_about_empty_lanes(app, d
     toml = GOOD_TOML.replace('kepala_dinas = "Kepala Dinas"', 'kepala_dinas = "Kepala Dinas"\npenilai_baru = { label = "Penilai Baru", per_unit = true }')
     make_plugin(tmp_path / "p", "uji_lane", toml=toml)
     other = create_app(dict(app.config, PORTAL_PLUGINS_DIR=str(tmp_path / "p")))
-    web = other.test_client()
-    web.post("/masuk", data={"username": "admin", "password": "admin2026"})
-    page = web.get("/admin/plugin").get_data(as_text=True)
-    assert "Peran baru dibuat dari lane definisi: Penilai Baru" in page
-    assert "pelaksana, field penilai_baru: tidak ada pengguna aktif yang memegang peran Penilai Baru" in page
-    with other.app_context():
+    with other.app_context():  # created when the definitions loaded, before any page was opened
         role = db.session.scalar(select(Role).where(Role.key == "penilai_baru"))
         assert role is not None and role.per_unit
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "peran", AuditEvent.detail.contains("penilai_baru")))
-    assert "Peran baru dibuat" not in web.get("/admin/plugin").get_data(as_text=True)  # only once
+    web = other.test_client()
+    web.post("/masuk", data={"username": "admin", "password": "admin2026"})
+    page = web.get("/admin/plugin").get_data(as_text=True)
+    assert "pelaksana, field penilai_baru: tidak ada pengguna aktif yang memegang peran Penilai Baru" in page
+    assert "Peran baru dibuat" not in page  # only once, at start-up

@@ -4,11 +4,15 @@ position; missing rows are added. Only an empty form is prefilled."""
 from __future__ import annotations
 
 from portal.forms.spec import FormSpec
+from portal.forms.tree import NODES, walk_nodes
 
 
-def source_rows(data: dict, table: str | None) -> list[dict]:
+def source_rows(data: dict, table: str | None, level: str | None = None) -> list[dict]:
     """The rows of ``table`` in a record's data: a ``tabel`` form (table None), an
-    ``isian`` table, or the tables of every entry of a repeated form, in order."""
+    ``isian`` table, the tables of every entry of a repeated form, in order, or (``level``)
+    the nodes of one level of a tree in document order."""
+    if level is not None:
+        return [node for node in walk_nodes(data.get(NODES)) if node.get("tingkat") == level]
     if table is None:
         return list(data.get("baris") or [])
     if "entri" in data and table not in data:
@@ -38,7 +42,7 @@ def apply(spec: FormSpec, data: dict, find) -> tuple[dict, list[tuple]]:
         used.append((column, record))
         if record is None:
             continue
-        values = [row.get(source.column or column.key) for row in source_rows(record.data or {}, source.table)]
+        values = [row.get(source.column or column.key) for row in source_rows(record.data or {}, source.table, source.level)]
         if table_key is None:
             data["baris"] = _fill(data.get("baris") or [], column, values)
         elif spec.repeat:

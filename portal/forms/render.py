@@ -7,7 +7,8 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from portal.forms.fields import choice_options, number_text
-from portal.forms import tree
+from portal.forms import tree, tree_svg
+from portal.svg_draw import svg_size
 from portal.forms.formula import Formula
 
 
@@ -69,8 +70,54 @@ def step_form_summary(definition, step_no: int, data: dict | None, run_id: int |
     return Markup("")
 
 
+def form_suggestions(spec) -> list[str]:
+    """Suggested values of a field with ``saran``: the distinct values of the named column
+    (or tree level) in the latest finished record of that SOP for the edited run's tahun."""
+    from flask import g
+
+    from portal import records
+    from portal.extensions import db
+    from portal.forms.column_sources import source_rows
+    from portal.models import Run
+
+    source, run_id = spec.suggest, g.get("portal_form_run_id")
+    cache = g.setdefault("portal_form_suggestions", {})
+    key = (source.sop, source.form, source.table, source.level, source.column or spec.key, run_id)
+    if key not in cache:
+        run = db.session.get(Run, run_id) if run_id else None
+        record = records.latest_record(kode=source.sop, form=source.form, tahun=run.tahun) if run else None
+        values = [row.get(source.column or spec.key) for row in source_rows(record.data or {}, source.table, source.level)] if record else []
+        cache[key] = list(dict.fromkeys(str(v).strip() for v in values if v not in (None, "")))
+    return cache[key]
+
+
+def _unit_name(unit_id) -> str | None:
+    if unit_id in (None, ""):
+        return None
+    return dict(choice_options("unit")).get(str(unit_id), str(unit_id))
+
+
+def tree_diagram(spec, data, title: str = "", scale: float = 1.0) -> Markup:
+    """A tree form's data drawn as an inline SVG diagram (for pages; ``scale`` enlarges it)."""
+    return Markup(tree_svg.tree_svg(spec, data, _unit_name, title, scale))
+
+
+def tree_diagram_uri(spec, data, title: str = "") -> str:
+    """The same diagram as a data: URI for ``<img>`` in a PDF (xhtml2pdf draws SVG only so)."""
+    return tree_svg.tree_svg_data_uri(spec, data, _unit_name, title)
+
+
+def run_form_data(run, form_key: str) -> dict | None:
+    """The current data of ``form_key`` in ``run`` (a tree with the units' branches merged)."""
+    from portal import documents
+
+    return documents.form_data(run, documents._tasks(run))[0].get(form_key)
+
+
 def init_form_templating(app: Flask) -> None:
     """Register the form helpers as Jinja globals."""
     app.jinja_env.globals.update(form_value=form_value, form_computed=form_computed,
                                  step_form_summary=step_form_summary, tree_outline=tree.outline,
-                                 tree_rows=tree.rows, tree_pdf_columns=tree.pdf_columns)
+                                 tree_rows=tree.rows, tree_pdf_columns=tree.pdf_columns, tree_diagram=tree_diagram,
+                                 tree_diagram_uri=tree_diagram_uri, run_form_data=run_form_data,
+                                 form_suggestions=form_suggestions, svg_size=svg_size)

@@ -29,6 +29,8 @@ class Source(Strict):
 
     sop: str = Field(description="kode SOP sumber, mis. cascading")
     form: str = Field(alias="formulir", description="kunci formulir di SOP sumber")
+    year_offset: int = Field(0, alias="selisih_tahun", ge=-10, le=10,
+                             description="tahun sumber relatif terhadap tahun pelaksanaan, mis. -1: tahun sebelumnya")
 
 
 class ColumnSource(Strict):
@@ -39,6 +41,22 @@ class ColumnSource(Strict):
     table: str | None = Field(None, alias="tabel", pattern=KEY_PATTERN,
                               description="tabel di formulir sumber (kosong: formulir jenis tabel)")
     column: str | None = Field(None, alias="kolom", pattern=KEY_PATTERN, description="kolom sumber (kosong: kunci yang sama)")
+    level: str | None = Field(None, alias="tingkat", pattern=KEY_PATTERN,
+                              description="formulir sumber jenis pohon: simpul tingkat ini (urut dokumen) menjadi baris")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> "ColumnSource":
+        if self.level is not None and self.table is not None:
+            raise ValueError("sumber kolom: pakai tabel atau tingkat, tidak keduanya")
+        return self
+
+
+class Branches(Strict):
+    """``cabang``: on a fan-out step each unit edits only its own branches of a tree."""
+
+    level: str = Field(alias="tingkat", pattern=KEY_PATTERN, description="tingkat akar cabang, mis. sasaran")
+    field: str = Field(alias="isian", pattern=KEY_PATTERN,
+                       description='isian tingkat itu yang bertipe pilihan = "unit" (unit pemilik cabang)')
 
 
 class FieldSpec(Strict):
@@ -55,6 +73,8 @@ class FieldSpec(Strict):
     help: str = Field("", alias="petunjuk")
     width: int | None = Field(None, alias="lebar", ge=2, le=80)
     source: ColumnSource | None = Field(None, alias="sumber", description="kolom tabel: diisi awal dari SOP lain")
+    suggest: ColumnSource | None = Field(None, alias="saran",
+                                         description="teks: saran isian (datalist) dari kolom/tingkat rekaman SOP lain tahun yang sama")
 
     @field_validator("key")
     @classmethod
@@ -81,6 +101,8 @@ class FieldSpec(Strict):
             raise ValueError("min lebih besar dari max")
         if self.source is not None and self.computed:
             raise ValueError("kolom terhitung (rumus) tidak dapat memakai sumber")
+        if self.suggest is not None and (self.type != "teks" or self.computed):
+            raise ValueError('saran hanya untuk isian bertipe "teks"')
         return self
 
     @property
@@ -166,6 +188,8 @@ class FormSpec(Strict):
     min_nodes: int = Field(1, alias="min_simpul", ge=0)
     max_nodes: int = Field(300, alias="max_simpul", ge=1, le=2000)
     source: Source | None = Field(None, alias="sumber")
+    branches: Branches | None = Field(None, alias="cabang",
+                                      description="pohon: pada langkah fan-out tiap unit mengisi cabangnya sendiri")
 
     @model_validator(mode="after")
     def _shape(self) -> "FormSpec":
@@ -191,9 +215,21 @@ class FormSpec(Strict):
                 raise ValueError("kunci tingkat dipakai lebih dari sekali")
             if self.min_nodes > self.max_nodes:
                 raise ValueError("min_simpul lebih besar dari max_simpul")
+            if self.branches is not None:
+                self._check_branches()
         if self.kind != "pohon" and self.levels:
             raise ValueError('[[formulir.tingkat]] hanya untuk jenis "pohon"')
+        if self.kind != "pohon" and self.branches is not None:
+            raise ValueError('cabang hanya untuk jenis "pohon"')
         return self
+
+    def _check_branches(self) -> None:
+        level = self.level(self.branches.level)
+        if level is None:
+            raise ValueError(f'cabang: tingkat "{self.branches.level}" tidak ada di formulir ini')
+        field = next((f for f in level.fields if f.key == self.branches.field), None)
+        if field is None or field.type != "pilihan" or field.choices != "unit":
+            raise ValueError(f'cabang: isian "{self.branches.field}" di tingkat {level.key} harus bertipe pilihan = "unit"')
 
     def column_sources(self):
         """(table key or None for a ``tabel`` form, column) of every column with a ``sumber``."""
@@ -243,4 +279,4 @@ class DocumentSpec(Strict):
         return name if name.lower().endswith(".pdf") else name + ".pdf"
 
 
-__all__ = ["ColumnSource", "FieldSpec", "TableSpec", "FormSpec", "LevelSpec", "DocumentSpec", "Source", "FIELD_TYPES"]
+__all__ = ["ColumnSource", "FieldSpec", "TableSpec", "FormSpec", "LevelSpec", "DocumentSpec", "Source", "Branches", "FIELD_TYPES"]

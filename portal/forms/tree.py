@@ -116,12 +116,13 @@ def _move_block(nodes: list, depths: list[int], index: int, command: str, target
     return rest[:insert_at] + block + rest[insert_at:]
 
 
-def edit(spec: FormSpec, formdata, command: str) -> MultiDict:
+def edit(spec: FormSpec, formdata, command: str, *, fixed_roots: bool = False) -> MultiDict:
     """The posted values after ``command``: ``tambah:simpul`` (a node of the first level),
     ``anak:simpul-N`` (a child), ``naik:``/``turun:simpul-N`` (swap with the sibling),
     ``pindah:simpul-N`` (to the parent chosen in ``_induk-simpul-N``), ``hapus:simpul-N``
     (with its subtree). Unknown or impossible commands change nothing. Nodes are
-    renumbered in their new order."""
+    renumbered in their new order. With ``fixed_roots`` (a unit's branches) the roots can
+    be neither added, removed nor moved."""
     others, nodes = _split(formdata)
     depths = [_depth(spec, dict(node).get("tingkat")) or 0 for node in nodes]
     action, _, target = (command or "").partition(":")
@@ -129,6 +130,8 @@ def edit(spec: FormSpec, formdata, command: str) -> MultiDict:
     index = int(match.group(1)) if match else None
     if index is not None and not 0 <= index < len(nodes):
         index = None
+    if fixed_roots and (action == "tambah" or (index is not None and depths[index] == 0 and action != "anak")):
+        action = ""
     if action == "tambah" and target == NODES and len(nodes) < spec.max_nodes:
         nodes.append([("tingkat", spec.levels[0].key)])
     elif action == "anak" and index is not None and depths[index] + 1 < len(spec.levels) and len(nodes) < spec.max_nodes:

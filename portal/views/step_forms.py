@@ -4,14 +4,38 @@ from __future__ import annotations
 
 from flask import current_app
 
-from portal.forms import column_sources, engine, tree
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.forms import column_sources, engine, tree, tree_branches
 from portal.forms.spec import FormSpec
 from portal.models import Task
 
 
-def declared_spec(task: Task) -> FormSpec | None:
+def full_spec(task: Task) -> FormSpec | None:
     """The ``[[formulir]]`` the task's step names, if it is declared in the definition."""
     return task.run.sop.form(task.step.form)
+
+
+def declared_spec(task: Task) -> FormSpec | None:
+    """The form the task fills: the declared form, or on a fan-out step of a tree with
+    ``cabang`` the unit's part of it (the tree cut at the branch level)."""
+    spec = full_spec(task)
+    if tree_branches.is_branch_step(spec, task.step):
+        return tree_branches.branch_spec(spec)
+    return spec
+
+
+def _run_tasks(task: Task) -> list[Task]:
+    return list(db.session.scalars(select(Task).where(Task.run_id == task.run_id).order_by(Task.id)))
+
+
+def _branch_view(bound, task: Task, full: FormSpec, current: dict | None):
+    """Mark a unit's bound branch form: roots fixed, and where each branch sits."""
+    bound.fixed_roots = True
+    bound.branch_context = tree_branches.branch_context(full, current or {}, task.unit_id)
+    bound.branch_unit = task.unit
+    return bound
 
 
 def previous_data(task: Task, run_tasks: list[Task]) -> dict:
@@ -28,7 +52,7 @@ def prefill(spec: FormSpec, task: Task):
     from portal import records
 
     run = task.run
-    return records.latest_record(kode=spec.source.sop, form=spec.source.form, tahun=run.tahun,
+    return records.latest_record(kode=spec.source.sop, form=spec.source.form, tahun=run.tahun + spec.source.year_offset,
                                  unit_id=task.unit_id if task.unit_id is not None else run.unit_id)
 
 
@@ -50,9 +74,20 @@ def _column_finder(task: Task):
 def initial(spec: FormSpec, task: Task, run_tasks: list[Task]):
     """(bound form, prefill info) for a freshly opened step page. Columns prefilled from
     another SOP are listed on the bound form (``column_prefill``) for the form macro."""
+    full = full_spec(task)
+    if tree_branches.is_branch_step(full, task.step):
+        current = tree_branches.current_tree(full, run_tasks)
+        data = {tree.NODES: tree_branches.unit_branches(full, current or {}, task.unit_id)}
+        bound = _branch_view(engine.bind(spec, data=data, run_id=task.run_id), task, full, current)
+        bound.column_prefill = []
+        return bound, {"declared": False, "record": None}
     data = previous_data(task, run_tasks)
     info = {"declared": spec.source is not None, "record": None}
     used = []
+    if spec.kind == "pohon":  # one tree through the run: open with its current state
+        data = tree_branches.current_tree(spec, run_tasks) or {}
+        if data:
+            info["declared"] = False
     if not data:
         if spec.source is not None:
             record = prefill(spec, task)
@@ -71,9 +106,19 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
     from portal.errors import StepRefused
 
     bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
+    full = full_spec(task)
+    branches = tree_branches.is_branch_step(full, task.step)
+    current = tree_branches.current_tree(full, _run_tasks(task)) if branches else None
+    if branches:
+        _branch_view(bound, task, full, current)
     data, places = engine.extract(spec, bound)
     if places:
         return None, bound, ["Periksa isian yang ditandai: " + "; ".join(places) + ". Belum ada yang disimpan."]
+    if branches:
+        refused = tree_branches.check_submission(full, current or {}, task.unit_id, data)
+        if refused:
+            return None, bound, [refused]
+        data[tree_branches.MARK] = {"tingkat": full.branches.level, "unit": task.unit_id}
     registry = current_app.extensions["portal_plugins"]
     try:
         registry.pm.hook.portal_validate_form(definition=task.run.sop, step=task.step, form_key=spec.key,
@@ -97,7 +142,12 @@ def edited(spec: FormSpec, task: Task, formdata):
     """Apply an add/remove (or, in a tree, move) command (``_ubah``) to the submitted form;
     nothing is saved."""
     if spec.kind == "pohon":
-        bound = engine.bind(spec, formdata=tree.edit(spec, formdata, formdata.get("_ubah", "")), run_id=task.run_id)
+        full = full_spec(task)
+        branches = tree_branches.is_branch_step(full, task.step)
+        bound = engine.bind(spec, formdata=tree.edit(spec, formdata, formdata.get("_ubah", ""), fixed_roots=branches),
+                            run_id=task.run_id)
+        if branches:
+            _branch_view(bound, task, full, tree_branches.current_tree(full, _run_tasks(task)))
     else:
         bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
         engine.apply_edit(bound, formdata.get("_ubah", ""))

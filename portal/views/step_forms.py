@@ -79,6 +79,7 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
         registry.pm.hook.portal_validate_form(definition=task.run.sop, step=task.step, form_key=spec.key,
                                               data=data, run=task.run)
     except StepRefused as exc:
+        _mark_field(bound, exc.field, exc.message)
         return None, bound, [exc.message]
     used = [prefill(spec, task)]
     find = _column_finder(task)
@@ -91,6 +92,20 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
     if sources:
         data["_sumber"] = sources
     return data, bound, []
+
+
+def _mark_field(form, name: str | None, message: str) -> bool:
+    """Show ``message`` beside the input posted as ``name`` (searched through tables and entries)."""
+    from wtforms import FieldList, FormField
+
+    for field in form if name else ():
+        if field.name == name and not isinstance(field, (FieldList, FormField)):
+            field.errors = [message]
+            return True
+        children = field.entries if isinstance(field, FieldList) else [field] if isinstance(field, FormField) else []
+        if any(_mark_field(child.form, name, message) for child in children):
+            return True
+    return False
 
 
 def edited(spec: FormSpec, task: Task, formdata):

@@ -136,3 +136,20 @@ def finished_run(run_id: int) -> Run:
     """The run, fresh from the database."""
     db.session.expire_all()
     return db.session.get(Run, run_id)
+
+
+def renja_rows(tahun: int, periode=PERIODE, lokasi: str = "Kabupaten Tanjung Jabung Barat") -> list[dict]:
+    """The Renja rows the Renstra's program table gives for ``tahun`` (with a lokasi)."""
+    ke = tahun - periode[0]
+    nxt = ke + 1 if ke + 1 < 5 else None
+    return [{"jenis": j, "kode": k, "uraian": p, "indikator": i, "target": t[ke], "satuan": s, "lokasi": lokasi,
+             "pagu": pg[ke], "target_maju": t[nxt] if nxt is not None else None,
+             "pagu_maju": pg[nxt] if nxt is not None else None}
+            for j, k, p, i, s, t, pg, _, _ in PROGRAM]
+
+
+def finish_renstra(app, tahun: int = 2024, periode=PERIODE, returns=None) -> tuple[int, list]:
+    """A Renstra run driven to the end with the realistic data; (run id, steps done)."""
+    run_id = start(app, "renstra_tanjabbar", tahun)
+    data = formdata(app, "renstra_tanjabbar", "renstra", renstra_data(unit_ids(), periode))
+    return run_id, drive(app, run_id, {6: data}, returns=returns)

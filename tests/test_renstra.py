@@ -31,16 +31,9 @@ def pdf_text(data: bytes) -> str:
     return squash(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
 
 
-def finish_renstra(app, tahun=2024, periode=rs.PERIODE, returns=None) -> tuple[int, list]:
-    """A Renstra run driven to the end with the realistic data; (run id, steps done)."""
-    run_id = rs.start(app, "renstra_tanjabbar", tahun)
-    data = rs.formdata(app, "renstra_tanjabbar", "renstra", rs.renstra_data(rs.unit_ids(), periode))
-    return run_id, rs.drive(app, run_id, {6: data}, returns=returns)
-
-
 def test_renstra_full_run_with_one_return_and_matrix_pdf(app, demo):
     with app.test_request_context():
-        run_id, done = finish_renstra(app, returns={9: "Pagu tahun kedua diperbaiki"})
+        run_id, done = rs.finish_renstra(app, returns={9: "Pagu tahun kedua diperbaiki"})
         steps = [no for no, _, _ in done]
         assert steps == [1, 2, 3, 3, 3, 4, 5, 6, 7, 8, 9, 6, 7, 8, 9, 10, 11]
         assert {user for no, user, _ in done if no == 3} == {"bidang1", "bidang2", "bidang3"}

@@ -25,17 +25,9 @@ def calendar():
     return current_app.extensions["worktime"]
 
 
-def default_fan_out_units(definition: SopDefinition | None = None) -> list[int]:
-    """Units a fan-out step goes to unless chosen otherwise: every internal unit; with a
-    ``definition``, only those where someone holds the role of its fan-out steps (a step
-    for the Bidang goes to the bidang, not to the Sekretariat), when any unit does."""
-    from portal.models import Role, UserRole
-
-    internal = list(db.session.scalars(select(Unit.id).where(Unit.jenis != "eksternal").order_by(Unit.id)))
-    roles = {s.actor for s in definition.steps if s.fan_out} if definition is not None else set()
-    held = set(db.session.scalars(select(UserRole.unit_id).join(Role, Role.id == UserRole.role_id)
-                                  .where(Role.key.in_(roles), UserRole.unit_id.is_not(None)))) if roles else set()
-    return [u for u in internal if u in held] or internal
+def default_fan_out_units() -> list[int]:
+    """Units a fan-out step goes to unless chosen otherwise: every internal unit."""
+    return list(db.session.scalars(select(Unit.id).where(Unit.jenis != "eksternal").order_by(Unit.id)))
 
 
 def start_run(definition: SopDefinition, user: User, *, judul: str, tahun: int, unit_id: int | None,
@@ -51,7 +43,7 @@ def start_run(definition: SopDefinition, user: User, *, judul: str, tahun: int, 
         raise RunnerError("Tahun harus antara 2000 dan 2100.")
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
         raise RunnerError("Unit tidak dikenal.")
-    units = fan_out_units if fan_out_units else default_fan_out_units(definition)
+    units = fan_out_units if fan_out_units else default_fan_out_units()
     if len(set(units)) != len(units):
         raise RunnerError("Setiap unit hanya boleh dipilih sekali.")
     if set(units) - set(default_fan_out_units()):

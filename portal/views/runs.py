@@ -59,7 +59,7 @@ def new(sop_id: str):
     if request.method == "GET":
         form.tahun.data = datetime.now().year
         form.unit_id.data = current_user.unit_id
-        form.fan_out.data = runner.default_fan_out_units(definition)
+        form.fan_out.data = [u.id for u in internal]
     error = None
     if form.validate_on_submit():
         if fan_steps and not form.fan_out.data:

@@ -92,3 +92,27 @@ def test_renja_bad_input_and_year_outside_renstra_period_refused(app, demo):
         page = _post(app, staf, outside, rs.formdata(app, "renja_tanjabbar", "renja", {"baris": rs.renja_rows(2026)}))
         assert "Tahun Renja 2031 di luar periode Renstra (2025–2029)" in page
         assert db.session.scalar(db.select(db.func.count(FormRecord.id)).where(FormRecord.sop_kode == "renja")) == 0
+
+
+def test_demo_renstra_finished_and_renja_waiting_at_step_6_prefilled(tmp_path):
+    """``flask demo load``: the Renstra 2025-2029 finished (after one return), the Renja 2026
+    open at step 6 for the Staf Perencanaan with its table prefilled from that Renstra."""
+    from portal.demo import load_demo
+    from portal.models import Run, User
+    from portal.testing import portal_app
+
+    app = portal_app(tmp_path, config={"PUBLIC_BASE_URL": "https://sop.example"})
+    with app.test_request_context():
+        load_demo()
+        renstra = db.session.scalar(db.select(Run).where(Run.sop_kode == "renstra"))
+        renja = db.session.scalar(db.select(Run).where(Run.sop_kode == "renja"))
+        assert renstra.status == "selesai" and renja.status == "berjalan" and renja.tahun == 2026
+        returned = db.session.scalar(db.select(Task).where(Task.run_id == renstra.id, Task.outcome == "kembali"))
+        assert returned.step_no == 9
+        task = rs.open_task(renja.id)
+        assert task.step_no == 6
+        staf = db.session.scalar(db.select(User).where(User.username == "stafppmep"))
+        status, body = rs.request_as(app, staf, f"/tugas/{task.id}")
+        page = body.decode()
+        assert status == 200 and f'<a href="/pelaksanaan/{renstra.id}">{renstra.judul}</a>' in page
+        assert _value(page, "baris-0-pagu") == "2.250.000.000" and _value(page, "baris-0-pagu_maju") == "2.350.000.000"

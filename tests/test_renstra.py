@@ -35,8 +35,8 @@ def test_renstra_full_run_with_one_return_and_matrix_pdf(app, demo):
     with app.test_request_context():
         run_id, done = rs.finish_renstra(app, returns={9: "Pagu tahun kedua diperbaiki"})
         steps = [no for no, _, _ in done]
-        assert steps == [1, 2, 3, 3, 3, 4, 5, 6, 7, 8, 9, 6, 7, 8, 9, 10, 11]
-        assert {user for no, user, _ in done if no == 3} == {"bidang1", "bidang2", "bidang3"}
+        assert steps == [1, 2, 3, 3, 3, 3, 4, 5, 6, 7, 8, 9, 6, 7, 8, 9, 10, 11]  # step 3: every internal unit
+        assert {user for no, user, _ in done if no == 3} == {"urusan", "bidang1", "bidang2", "bidang3"}
         assert (9, "kadis", "kembali") in done and done[-1] == (11, "stafppmep", "selesai")
         run = rs.finished_run(run_id)
         assert run.status == "selesai"

@@ -32,8 +32,14 @@ class StepRefused(RunnerError):
     """A plugin's rule refuses the submitted step (HTTP 400, nothing is saved).
 
     Raise it from ``portal_validate_form`` with an Indonesian sentence, e.g.
-    ``raise StepRefused("Jumlah anggaran melebihi pagu.")``.
+    ``raise StepRefused("Jumlah anggaran melebihi pagu.")``. With ``field`` (the input's
+    name as the form posts it: ``"periode_akhir"``, ``"program-2-pagu_1"``) the message is
+    also shown beside that input.
     """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 __all__ = ["RunnerError", "NotAllowed", "Conflict", "StepRefused"]

@@ -89,7 +89,8 @@ def portal_validate_form(definition: "SopDefinition", step: "Step", form_key: st
     Called when a step with ``formulir = form_key`` is submitted, with the typed
     ``data`` (numbers as numbers). Raise ``StepRefused("...")`` (from
     ``portal.plugin_api``) to refuse: the page answers 400 with the message beside the
-    form and nothing is saved. Return None to accept."""
+    form and nothing is saved; ``StepRefused("...", field="periode_akhir")`` also shows
+    it beside that input. Return None to accept."""
 
 
 # --- afterwards: what a plugin hears -------------------------------------------------

@@ -4,6 +4,8 @@ the core, so the core's internals can change without breaking them.
 - ``hookimpl``: decorator for the hooks of ``portal.hookspecs`` (see docs/plugins.md);
 - ``StepRefused``: raise it from ``portal_validate_form`` to refuse a submission;
 - ``records.latest(kode, form, tahun, unit=None)``: the latest finished data of another SOP's form;
+  ``records.covering(kode, form, tahun)``: the latest whose periode_awal..periode_akhir covers tahun;
+  ``records.periods(kode, form)``: the (first, last) years of every finished record;
 - ``CustomForm`` / ``OutputDocument``: hand-written forms and documents, for what the
   declarative ``[[formulir]]`` / ``[[dokumen]]`` cannot express.
 """

@@ -72,6 +72,49 @@ def latest_record(*, kode: str, form: str, tahun: int, unit_id: int | None = Non
     return db.session.scalars(query.limit(1)).first()
 
 
+def covering_record(*, kode: str, form: str, tahun: int, first: str, last: str, scan: int = 200) -> FormRecord | None:
+    """The latest record of a finished run of SOP ``kode`` for ``form`` whose period (the
+    years in its fields ``first`` and ``last``) covers ``tahun``, whatever the run's own
+    tahun (a five-year Renstra read by a yearly Renja). The newest ``scan`` records are looked at."""
+    query = (select(FormRecord).join(Run, Run.id == FormRecord.run_id)
+             .where(FormRecord.sop_kode == kode, FormRecord.form_key == form, Run.status == "selesai")
+             .order_by(Run.finished_at.desc(), FormRecord.id.desc()).limit(scan))
+    for record in db.session.scalars(query):
+        try:
+            start, end = int((record.data or {}).get(first)), int((record.data or {}).get(last))
+        except (TypeError, ValueError):
+            continue
+        if start <= tahun <= end:
+            return record
+    return None
+
+
+def periods(kode: str, form: str, first: str = "periode_awal", last: str = "periode_akhir", scan: int = 200) -> list[tuple[int, int]]:
+    """Plugin-facing: the distinct periods (first year, last year) of the finished records of
+    ``form`` of SOP ``kode``, in order (e.g. the Renstra periods a Renja year must fall in)."""
+    query = (select(FormRecord.data).join(Run, Run.id == FormRecord.run_id)
+             .where(FormRecord.sop_kode == kode, FormRecord.form_key == form, Run.status == "selesai")
+             .order_by(FormRecord.id.desc()).limit(scan))
+    found = set()
+    for data in db.session.scalars(query):
+        try:
+            found.add((int((data or {}).get(first)), int((data or {}).get(last))))
+        except (TypeError, ValueError):
+            continue
+    return sorted(found)
+
+
+def covering(kode: str, form: str, tahun: int, first: str = "periode_awal", last: str = "periode_akhir") -> dict | None:
+    """Plugin-facing: like ``latest`` but for a record whose period (fields ``first`` and
+    ``last``) covers ``tahun``; the dict also holds ``periode`` = (first year, last year)."""
+    record = covering_record(kode=kode, form=form, tahun=tahun, first=first, last=last)
+    if record is None:
+        return None
+    return {"data": record.data, "run_id": record.run_id, "sop_id": record.sop_id, "tahun": record.tahun,
+            "unit_id": record.unit_id, "schema_version": record.schema_version, "created_at": record.created_at,
+            "periode": (int(record.data[first]), int(record.data[last]))}
+
+
 def latest(kode: str, form: str, tahun: int, unit: int | None = None) -> dict | None:
     """Plugin-facing: the latest finished data of ``form`` of SOP ``kode`` for ``tahun``
     (and ``unit`` id), as plain data: ``{"data", "run_id", "sop_id", "tahun", "unit_id",
@@ -83,4 +126,4 @@ def latest(kode: str, form: str, tahun: int, unit: int | None = None) -> dict | 
             "unit_id": record.unit_id, "schema_version": record.schema_version, "created_at": record.created_at}
 
 
-__all__ = ["write_run_records", "latest_record", "latest", "schema_version"]
+__all__ = ["write_run_records", "latest_record", "latest", "covering_record", "covering", "periods", "schema_version"]

@@ -1,6 +1,7 @@
 """Column-level ``sumber``: one column of a table prefilled from a column of another SOP's
-latest finished record (same tahun, and unit where it applies). Rows are matched by
-position; missing rows are added. Only an empty form is prefilled."""
+latest finished record (same tahun, and unit where it applies; with ``periode``: the
+latest whose period covers the tahun, reading the column of that year). Rows are matched
+by position; missing rows are added. Only an empty form is prefilled."""
 from __future__ import annotations
 
 from portal.forms.spec import FormSpec
@@ -20,6 +21,31 @@ def source_rows(data: dict, table: str | None, level: str | None = None) -> list
     return list(data.get(table) or [])
 
 
+def place_in_period(source, record, tahun: int | None) -> int | None:
+    """The run's year within the source record's period (1 for its first year), or None."""
+    if not source.period or record is None or tahun is None:
+        return None
+    try:
+        return int(tahun) - int((record.data or {}).get(source.period[0])) + 1
+    except (TypeError, ValueError):
+        return None
+
+
+def source_column(source, column, record, tahun: int | None) -> str:
+    """The source column to read: ``kolom`` (or the same key), with ``{ke}`` / ``{ke_berikut}``
+    replaced by the year's place in the period and the next one."""
+    name = source.column or column.key
+    place = place_in_period(source, record, tahun)
+    if place is not None:
+        name = name.replace("{ke_berikut}", str(place + 1)).replace("{ke}", str(place))
+    return name
+
+
+def find_for(find, source):
+    """The record for ``source`` through ``find(sop, form[, periode])``."""
+    return find(source.sop, source.form, tuple(source.period)) if source.period else find(source.sop, source.form)
+
+
 def _fill(rows: list[dict], column, values: list) -> list[dict]:
     rows = [dict(r) for r in rows]
     for index, value in enumerate(values):
@@ -31,18 +57,20 @@ def _fill(rows: list[dict], column, values: list) -> list[dict]:
     return rows
 
 
-def apply(spec: FormSpec, data: dict, find) -> tuple[dict, list[tuple]]:
-    """``data`` with the declared columns prefilled; ``find(sop, form)`` returns a record
-    (with ``.data``) or None. Returns (data, [(column, record or None)])."""
+def apply(spec: FormSpec, data: dict, find, tahun: int | None = None) -> tuple[dict, list[tuple]]:
+    """``data`` with the declared columns prefilled; ``find(sop, form[, periode])`` returns a
+    record (with ``.data``) or None; ``tahun`` is the run's year (for ``periode`` sources).
+    Returns (data, [(column, record or None)])."""
     used = []
     data = dict(data)
     for table_key, column in spec.column_sources():
         source = column.source
-        record = find(source.sop, source.form)
+        record = find_for(find, source)
         used.append((column, record))
         if record is None:
             continue
-        values = [row.get(source.column or column.key) for row in source_rows(record.data or {}, source.table, source.level)]
+        key = source_column(source, column, record, tahun)
+        values = [row.get(key) for row in source_rows(record.data or {}, source.table, source.level)]
         if table_key is None:
             data["baris"] = _fill(data.get("baris") or [], column, values)
         elif spec.repeat:
@@ -53,4 +81,4 @@ def apply(spec: FormSpec, data: dict, find) -> tuple[dict, list[tuple]]:
     return data, used
 
 
-__all__ = ["apply", "source_rows"]
+__all__ = ["apply", "source_rows", "source_column", "place_in_period", "find_for"]

@@ -40,7 +40,12 @@ class ColumnSource(Strict):
     form: str = Field(alias="formulir", description="kunci formulir di SOP sumber")
     table: str | None = Field(None, alias="tabel", pattern=KEY_PATTERN,
                               description="tabel di formulir sumber (kosong: formulir jenis tabel)")
-    column: str | None = Field(None, alias="kolom", pattern=KEY_PATTERN, description="kolom sumber (kosong: kunci yang sama)")
+    column: str | None = Field(None, alias="kolom", pattern=r"^[a-z][a-z0-9_{}]*$",
+                               description="kolom sumber (kosong: kunci yang sama); dengan periode boleh memakai {ke} dan {ke_berikut}")
+    period: list[str] | None = Field(None, alias="periode", min_length=2, max_length=2,
+                                     description="isian tahun awal dan akhir di formulir sumber, mis. "
+                                                 "[\"periode_awal\", \"periode_akhir\"]: dicari rekaman yang periodenya "
+                                                 "mencakup tahun pelaksanaan (bukan tahun yang sama)")
     level: str | None = Field(None, alias="tingkat", pattern=KEY_PATTERN,
                               description="formulir sumber jenis pohon: simpul tingkat ini (urut dokumen) menjadi baris")
 
@@ -48,6 +53,21 @@ class ColumnSource(Strict):
     def _one_place(self) -> "ColumnSource":
         if self.level is not None and self.table is not None:
             raise ValueError("sumber kolom: pakai tabel atau tingkat, tidak keduanya")
+        return self
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> "ColumnSource":
+        import re
+
+        if self.column is not None:
+            plain = self.column.replace("{ke_berikut}", "1").replace("{ke}", "1")
+            if not re.match(KEY_PATTERN, plain):
+                raise ValueError(f'kolom "{self.column}": hanya huruf kecil, angka, garis bawah, {{ke}} dan {{ke_berikut}}')
+            if plain != self.column and self.period is None:
+                raise ValueError(f'kolom "{self.column}": {{ke}} dan {{ke_berikut}} hanya bersama periode')
+        for key in self.period or ():
+            if not re.match(KEY_PATTERN, key):
+                raise ValueError(f'periode "{key}": hanya huruf kecil, angka dan garis bawah, diawali huruf')
         return self
 
 

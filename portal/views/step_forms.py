@@ -57,16 +57,21 @@ def prefill(spec: FormSpec, task: Task):
 
 
 def _column_finder(task: Task):
-    """``find(sop, form)``: the latest finished record for a column ``sumber`` (cached)."""
+    """``find(sop, form[, periode])``: the latest finished record for a column ``sumber``
+    (with ``periode``: the latest whose period covers the run's tahun), cached."""
     from portal import records
 
     run, cache = task.run, {}
 
-    def find(sop: str, form: str):
-        if (sop, form) not in cache:
-            cache[sop, form] = records.latest_record(kode=sop, form=form, tahun=run.tahun,
-                                                     unit_id=task.unit_id if task.unit_id is not None else run.unit_id)
-        return cache[sop, form]
+    def find(sop: str, form: str, period: tuple | None = None):
+        if (sop, form, period) not in cache:
+            if period:
+                cache[sop, form, period] = records.covering_record(kode=sop, form=form, tahun=run.tahun,
+                                                                   first=period[0], last=period[1])
+            else:
+                cache[sop, form, period] = records.latest_record(
+                    kode=sop, form=form, tahun=run.tahun, unit_id=task.unit_id if task.unit_id is not None else run.unit_id)
+        return cache[sop, form, period]
 
     return find
 
@@ -95,7 +100,7 @@ def initial(spec: FormSpec, task: Task, run_tasks: list[Task]):
             if record is not None:
                 data = record.data
         if spec.column_sources():
-            data, used = column_sources.apply(spec, data or {}, _column_finder(task))
+            data, used = column_sources.apply(spec, data or {}, _column_finder(task), tahun=task.run.tahun)
     bound = engine.bind(spec, data=data, run_id=task.run_id)
     bound.column_prefill = used
     return bound, info
@@ -124,10 +129,11 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
         registry.pm.hook.portal_validate_form(definition=task.run.sop, step=task.step, form_key=spec.key,
                                               data=data, run=task.run)
     except StepRefused as exc:
+        _mark_field(bound, exc.field, exc.message)
         return None, bound, [exc.message]
     used = [prefill(spec, task)]
     find = _column_finder(task)
-    used += [find(c.source.sop, c.source.form) for _, c in spec.column_sources()]
+    used += [column_sources.find_for(find, c.source) for _, c in spec.column_sources()]
     sources = []
     for record in used:
         if record is not None and record.run_id not in {s["run_id"] for s in sources}:
@@ -136,6 +142,20 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
     if sources:
         data["_sumber"] = sources
     return data, bound, []
+
+
+def _mark_field(form, name: str | None, message: str) -> bool:
+    """Show ``message`` beside the input posted as ``name`` (searched through tables and entries)."""
+    from wtforms import FieldList, FormField
+
+    for field in form if name else ():
+        if field.name == name and not isinstance(field, (FieldList, FormField)):
+            field.errors = [message]
+            return True
+        children = field.entries if isinstance(field, FieldList) else [field] if isinstance(field, FormField) else []
+        if any(_mark_field(child.form, name, message) for child in children):
+            return True
+    return False
 
 
 def edited(spec: FormSpec, task: Task, formdata):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Run, RunDocument, Setting, Task, utcnow
+from portal.forms import per_unit as forms_per_unit
 from portal.pdf import render_pdf
 
 POSITIVE = ("selesai", "setuju")
@@ -76,6 +77,8 @@ def form_data(run: Run, tasks: list[Task]) -> tuple[dict, dict]:
                 if steps[task.step_no].fan_out:
                     units[task.unit_id] = (task.unit, task.form_data)
         per_unit[spec.key] = list(units.values())
+        if spec.unit_filter is not None and spec.key in latest:  # units' rows merged (saring_unit)
+            latest[spec.key] = forms_per_unit.run_data(spec, tasks) or latest[spec.key]
     return latest, per_unit
 
 

@@ -32,11 +32,17 @@ def write_run_records(run: Run, *, now: datetime) -> list[FormRecord]:
     for spec in definition.forms:
         steps = {s.no: s for s in definition.steps if s.form == spec.key}
         latest: dict[int | None, Task] = {}
+        whole: Task | None = None  # the latest completion of a step that is not a fan-out
         for task in tasks:
             if task.step_no in steps and task.outcome in ("selesai", "setuju"):
-                unit = task.unit_id if steps[task.step_no].fan_out else run.unit_id
-                latest[unit] = task
-        for unit_id, task in latest.items():
+                if steps[task.step_no].fan_out:
+                    latest[task.unit_id] = task
+                else:
+                    whole = task
+        # The whole-run record is written last, so it is the newest one a reader without a
+        # unit gets (a form filled per unit and merged at a later step, e.g. saring_unit).
+        ordered = list(latest.items()) + ([(run.unit_id, whole)] if whole is not None else [])
+        for unit_id, task in ordered:
             data = {k: v for k, v in task.form_data.items() if k != "_sumber"}
             record = FormRecord(run_id=run.id, sop_kode=run.sop_kode, sop_id=run.sop_id,
                                 definition_ident=definition.ident, form_key=spec.key, tahun=run.tahun,

@@ -103,7 +103,8 @@ def problems(spec, data: dict, task=None, run_tasks=(), unit_name=lambda unit_id
             seen[value] = index
             continue
         first = rows[seen[value]]
-        both = next((c for c in others if row.get(c.key) not in (None, "") and first.get(c.key) not in (None, "")), None)
+        filled = [c for c in others if row.get(c.key) not in (None, "") and first.get(c.key) not in (None, "")]
+        both = next((c for c in filled if c.numeric), None)  # a figure entered twice, e.g. one triwulan
         if both is not None:
             found.append((index, both.key, f"{both.title} untuk {key_col.title.lower()} ini sudah diisi di baris "
                                            f"{seen[value] + 1}: satu {key_col.title.lower()} diisi pada satu baris."))

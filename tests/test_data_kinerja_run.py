@@ -13,6 +13,7 @@ from portal import create_app, records, runner
 from portal.extensions import db
 from portal.forms.samples import to_formdata
 from portal.models import RunDocument, Task, Unit
+from tests.browser_support import artifacts_dir
 
 IKU = """
 [identitas]
@@ -247,6 +248,7 @@ def test_full_run_with_fan_out_bad_input_merge_and_return(portal, demo):
     for key in docs:
         response = people("kadis").get(f"/pelaksanaan/{run_id}/dokumen/{key}.pdf")
         assert response.status_code == 200 and response.mimetype == "application/pdf"
+        (artifacts_dir() / f"data-kinerja-{key}.pdf").write_bytes(response.data)  # looked at as PNG
         reader = PdfReader(io.BytesIO(response.data))
         assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # landscape
         texts[key] = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)

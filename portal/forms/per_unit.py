@@ -31,13 +31,14 @@ def unit_rows(spec, data: dict, unit_id: int | None) -> dict:
 def merged(spec, base: dict | None, parts: Iterable[tuple[int | None, dict]]) -> dict:
     """The rows of ``base`` with each unit's own rows replaced by what that unit handed in
     (matched by ``kunci_baris``); rows a unit added come after. A unit's rows it did not
-    hand back stay as they were."""
+    hand back stay as they were; rows it handed in for another unit are ignored."""
     rows = [dict(r) for r in (base or {}).get("baris") or []]
     key, unit_column = spec.row_key, spec.unit_filter
     for unit_id, data in parts:
         own: dict[str, dict] = {}
         for row in (data or {}).get("baris") or []:
-            own.setdefault(_norm(row.get(key)), dict(row))
+            if row.get(unit_column) == unit_id:
+                own.setdefault(_norm(row.get(key)), dict(row))
         for index, row in enumerate(rows):
             if row.get(unit_column) == unit_id and _norm(row.get(key)) in own:
                 rows[index] = own.pop(_norm(row.get(key)))

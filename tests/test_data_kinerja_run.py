@@ -262,3 +262,25 @@ def test_full_run_with_fan_out_bad_input_merge_and_return(portal, demo):
     for figure in ("310,5", "1.310,25", "83,5", "80,1", "4,5", "1.250"):
         assert figure in rekap, figure
     assert "4 / 4" in rekap
+
+
+def test_demo_runs_one_finished_one_waiting_on_bidang(app, demo):
+    from portal.demo_contoh import create_declared_runs
+    from portal.demo_runs import workday_morning
+    from portal.models import Run
+
+    with app.test_request_context():
+        definition = app.extensions["portal_plugins"].definition("pengumpulan_data_kinerja_tanjabbar")
+        assert create_declared_runs(definition, db.session.merge(demo["kadis"]), set(), workday_morning(10)) == 2
+        done, waiting = db.session.scalars(select(Run).where(Run.sop_kode == "pengumpulan_data_kinerja").order_by(Run.id))
+        assert (done.status, done.return_count, done.tahun) == ("selesai", 1, 2026)
+        assert (waiting.status, waiting.current_step_no) == ("berjalan", 3)
+        assert len([t for t in waiting.tasks if t.step_no == 3 and t.status == "terbuka"]) == 3
+        record = records.latest("pengumpulan_data_kinerja", "data_kinerja", 2026)
+        assert record["run_id"] == done.id
+        ids = units()
+        assert [(r["unit_pj"], r["realisasi"]) for r in record["data"]["baris"]] == [
+            (ids["bidang_pengendalian"], 10.6), (ids["bidang_perencanaan"], 6), (ids["bidang_pelayanan"], 83.4),
+            (ids["bidang_pelayanan"], 4.7), (ids["sekretariat"], 71.25)]
+        stored = {d.key for d in db.session.scalars(select(RunDocument).where(RunDocument.run_id == done.id))}
+        assert stored == {"mekanisme", "rekap_realisasi"}

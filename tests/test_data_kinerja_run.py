@@ -1,9 +1,9 @@
 """Mekanisme Pengumpulan Data Kinerja through the web client: the draft prefilled from the
-year's IKU (a fixture IKU SOP finished first), each bidang filling only its own indicators
+year's PK (each indicator once), each bidang filling only its own indicators
 in the fan-out, bad input refused beside the cell with nothing saved, the units' rows
 merged at step 4, one return, the shared record and both documents (pypdf)."""
 import io
-import textwrap
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -14,48 +14,6 @@ from portal.extensions import db
 from portal.forms.samples import to_formdata
 from portal.models import RunDocument, Task, Unit
 from tests.browser_support import artifacts_dir
-
-IKU = """
-[identitas]
-id = "iku_uji"
-kode = "iku"
-versi = "1"
-nomor = "1/IKU/UJI"
-agency = "Dinas Uji"
-nama = "IKU uji"
-[pelaksana]
-perencana = "Perencana"
-[[langkah]]
-no = 1
-kegiatan = "Menyusun IKU"
-pelaksana = "perencana"
-waktu = "1 Hari"
-output = "IKU"
-formulir = "iku"
-[[formulir]]
-kunci = "iku"
-judul = "IKU"
-jenis = "tabel"
-  [[formulir.kolom]]
-  kunci = "sasaran"
-  judul = "Sasaran"
-  [[formulir.kolom]]
-  kunci = "indikator"
-  judul = "Indikator"
-  [[formulir.kolom]]
-  kunci = "satuan"
-  judul = "Satuan"
-  [[formulir.kolom]]
-  kunci = "target"
-  judul = "Target"
-  tipe = "angka"
-  [[formulir.kolom]]
-  kunci = "arah"
-  judul = "Arah"
-  [[formulir.kolom]]
-  kunci = "sumber_data"
-  judul = "Sumber data"
-"""
 
 IKU_ROWS = [
     {"sasaran": "Meningkatnya investasi", "indikator": "Nilai realisasi investasi", "satuan": "Miliar Rp",
@@ -76,23 +34,29 @@ REALISASI = {  # indikator -> cumulative realisasi per triwulan, as each bidang 
 }
 
 
+def pk_entry(jabatan, rows):
+    return {"pihak1_jabatan": jabatan, "pihak1_nama": jabatan, "pihak2_jabatan": "Bupati", "pihak2_nama": "Bupati",
+            "sasaran": [{k: r[k] for k in ("sasaran", "indikator", "target", "satuan")} for r in rows], "program": []}
+
+
 @pytest.fixture
-def portal(app, demo, tmp_path):
-    """The portal with a fixture IKU SOP beside the built-in plugins, and a finished IKU of 2026."""
-    folder = tmp_path / "uji" / "iku_uji"
-    folder.mkdir(parents=True)
-    (folder / "sop.toml").write_text(textwrap.dedent(IKU), encoding="utf-8")
-    other = create_app(dict(app.config, PORTAL_PLUGINS_DIR=str(tmp_path / "uji")))
-    with other.test_request_context():
-        registry = other.extensions["portal_plugins"]
-        assert [p for p in registry.problems if "data_kinerja" in p.source] == []
-        perencana = db.session.merge(demo["perencana"])
-        iku = runner.start_run(registry.definition("iku_uji"), perencana, judul="IKU 2026", tahun=2026, unit_id=None)
-        db.session.flush()
-        task = db.session.scalar(select(Task).where(Task.run_id == iku.id))
-        runner.complete_task(task.id, perencana, expected_version=task.version, action="selesai", form_data={"baris": IKU_ROWS})
+def portal(app, demo):
+    """The portal with a finished PK of 2026: two agreements naming one indicator twice."""
+    from portal.demo_runs import step_once
+
+    with app.test_request_context():
+        pk = runner.start_run(app.extensions["portal_plugins"].definition("pk_jabar"), db.session.merge(demo["kadis"]),
+                              judul="PK 2026", tahun=2026, unit_id=None, fan_out_units=[demo["bidang1"].unit_id])
+        data = {"entri": [pk_entry("Kepala Dinas", IKU_ROWS[:2]), pk_entry("Sekretaris", IKU_ROWS[1:])]}
+        for _ in range(20):
+            if pk.status != "berjalan":
+                break
+            step_once(pk, runner.utcnow(), form_values={"perjanjian_kinerja": data})
         db.session.commit()
-    return other
+        assert pk.status == "selesai"
+    # a second app object on the same database: each web request gets its own app context
+    # (the fixture's pushed context would share flask.g, and so the logged-in user, across clients)
+    return create_app(dict(app.config))
 
 
 class People:
@@ -157,12 +121,13 @@ def test_full_run_with_fan_out_bad_input_merge_and_return(portal, demo):
 
     assert post(people("kadis"), open_task(run_id, 1)).status_code == 303
 
-    # step 2: the draft opens with the year's IKU; the Sekretaris names the unit of each indicator
+    # step 2: the draft opens with the year's PK, each indicator once; the Sekretaris names the unit of each
     task = open_task(run_id, 2)
     page = people("sekretaris").get(f"/tugas/{task.id}").get_data(as_text=True)
-    assert "Kolom Indikator kinerja diisi awal dari" in page and "IKU 2026" in page
-    for row in IKU_ROWS:
-        assert f'value="{row["indikator"]}"' in page
+    assert "Kolom Indikator kinerja diisi awal dari" in page and "PK 2026" in page
+    for i, row in enumerate(IKU_ROWS):
+        assert re.search(rf'name="baris-{i}-indikator"[^>]*value="{row["indikator"]}"', page), row["indikator"]
+    assert 'name="baris-4-indikator"' not in page
     draft = [{**row, "unit_pj": ids[OWNER[i]], "periode": "Triwulan I-IV",
               "cara_pengumpulan": f"Rekap {row['sumber_data']} tiap akhir triwulan"} for i, row in enumerate(IKU_ROWS)]
     assert post(people("sekretaris"), task, data=to_formdata(spec, {"baris": draft})).status_code == 303

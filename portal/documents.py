@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.forms import tree_branches
 from portal.models import Run, RunDocument, Setting, Task, utcnow
+from portal.forms import per_unit as forms_per_unit
 from portal.pdf import render_pdf
 
 POSITIVE = ("selesai", "setuju")
@@ -79,6 +80,8 @@ def form_data(run: Run, tasks: list[Task]) -> tuple[dict, dict]:
         per_unit[spec.key] = list(units.values())
         if spec.kind == "pohon" and spec.key in latest:  # one tree through the run, branches merged
             latest[spec.key] = tree_branches.current_tree(spec, [t for t in tasks if t.step_no in steps]) or latest[spec.key]
+        if spec.unit_filter is not None and spec.key in latest:  # units' rows merged (saring_unit)
+            latest[spec.key] = forms_per_unit.run_data(spec, tasks) or latest[spec.key]
     return latest, per_unit
 
 

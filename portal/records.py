@@ -33,16 +33,22 @@ def write_run_records(run: Run, *, now: datetime) -> list[FormRecord]:
     for spec in definition.forms:
         steps = {s.no: s for s in definition.steps if s.form == spec.key}
         latest: dict[int | None, Task] = {}
+        whole: Task | None = None  # the latest completion of a step that is not a fan-out
         for task in tasks:
             if task.step_no in steps and task.outcome in ("selesai", "setuju"):
-                unit = task.unit_id if steps[task.step_no].fan_out else run.unit_id
-                latest[unit] = task
-        if spec.kind == "pohon" and spec.branches is not None and latest:
+                if steps[task.step_no].fan_out:
+                    latest[task.unit_id] = task
+                else:
+                    whole = task
+        # The whole-run record is written last, so it is the newest one a reader without a
+        # unit gets (a form filled per unit and merged at a later step, e.g. saring_unit).
+        ordered = list(latest.items()) + ([(run.unit_id, whole)] if whole is not None else [])
+        if spec.kind == "pohon" and spec.branches is not None and ordered:
             # per-unit branches: one record, the merged tree (the units' parts are inside it)
             merged = tree_branches.current_tree(spec, [t for t in tasks if t.step_no in steps])
-            last = max(latest.values(), key=lambda t: t.id)
-            latest = {run.unit_id: last} if merged is not None else {}
-        for unit_id, task in latest.items():
+            last = max((t for _, t in ordered), key=lambda t: t.id)
+            ordered = [(run.unit_id, last)] if merged is not None else []
+        for unit_id, task in ordered:
             data = {k: v for k, v in task.form_data.items() if k != "_sumber"}
             if spec.kind == "pohon" and spec.branches is not None:
                 data = merged

@@ -1,7 +1,9 @@
 """Column-level ``sumber``: one column of a table prefilled from a column of another SOP's
 latest finished record (same tahun, and unit where it applies; with ``periode``: the
 latest whose period covers the tahun, reading the column of that year). Rows are matched
-by position; missing rows are added. Only an empty form is prefilled."""
+by position; missing rows are added. Only an empty form is prefilled. A ``tabel`` form with
+``kunci_baris`` takes each key once (a repeated source, e.g. every agreement of a PK,
+often names the same indicator twice)."""
 from __future__ import annotations
 
 from portal.forms.spec import FormSpec
@@ -78,7 +80,21 @@ def apply(spec: FormSpec, data: dict, find, tahun: int | None = None) -> tuple[d
             data["entri"] = [{**e, table_key: _fill(e.get(table_key) or [], column, values)} for e in entries]
         else:
             data[table_key] = _fill(data.get(table_key) or [], column, values)
+    if spec.row_key is not None and any(record is not None for _, record in used):
+        data["baris"] = _once(data.get("baris") or [], spec.row_key)
     return data, used
+
+
+def _once(rows: list[dict], key: str) -> list[dict]:
+    """``rows`` without the later rows repeating an earlier row's ``key`` (spaces and case ignored)."""
+    seen, kept = set(), []
+    for row in rows:
+        value = " ".join(str(row.get(key) or "").split()).casefold()
+        if value and value in seen:
+            continue
+        seen.add(value)
+        kept.append(row)
+    return kept
 
 
 __all__ = ["apply", "source_rows", "source_column", "place_in_period", "find_for"]

@@ -210,6 +210,10 @@ class FormSpec(Strict):
     source: Source | None = Field(None, alias="sumber")
     branches: Branches | None = Field(None, alias="cabang",
                                       description="pohon: pada langkah fan-out tiap unit mengisi cabangnya sendiri")
+    row_key: str | None = Field(None, alias="kunci_baris", pattern=KEY_PATTERN,
+                                description="tabel: kolom pengenal baris; dua baris dengan nilai sama ditolak")
+    unit_filter: str | None = Field(None, alias="saring_unit", pattern=KEY_PATTERN,
+                                    description='tabel: kolom pilihan "unit"; di langkah fan-out tiap unit hanya mengisi barisnya')
 
     @model_validator(mode="after")
     def _shape(self) -> "FormSpec":
@@ -241,6 +245,7 @@ class FormSpec(Strict):
             raise ValueError('[[formulir.tingkat]] hanya untuk jenis "pohon"')
         if self.kind != "pohon" and self.branches is not None:
             raise ValueError('cabang hanya untuk jenis "pohon"')
+        self._check_row_keys()
         return self
 
     def _check_branches(self) -> None:
@@ -250,6 +255,22 @@ class FormSpec(Strict):
         field = next((f for f in level.fields if f.key == self.branches.field), None)
         if field is None or field.type != "pilihan" or field.choices != "unit":
             raise ValueError(f'cabang: isian "{self.branches.field}" di tingkat {level.key} harus bertipe pilihan = "unit"')
+
+    def _check_row_keys(self) -> None:
+        """``kunci_baris`` and ``saring_unit`` name columns of a ``tabel`` form (see portal.forms.per_unit)."""
+        if self.row_key is None and self.unit_filter is None:
+            return
+        if self.kind != "tabel":
+            raise ValueError('kunci_baris dan saring_unit hanya untuk jenis "tabel"')
+        columns = {c.key: c for c in self.columns}
+        if self.row_key is not None and (self.row_key not in columns or columns[self.row_key].computed):
+            raise ValueError(f'kunci_baris "{self.row_key}" bukan kolom isian formulir ini')
+        if self.unit_filter is not None:
+            column = columns.get(self.unit_filter)
+            if column is None or column.type != "pilihan" or column.choices != "unit":
+                raise ValueError(f'saring_unit "{self.unit_filter}" harus kolom bertipe pilihan dengan pilihan = "unit"')
+            if self.row_key is None:
+                raise ValueError("saring_unit memerlukan kunci_baris (baris tiap unit digabung menurut kolom itu)")
 
     def column_sources(self):
         """(table key or None for a ``tabel`` form, column) of every column with a ``sumber``."""

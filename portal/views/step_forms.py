@@ -7,7 +7,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.forms import column_sources, engine, tree, tree_branches
+from portal.forms import column_sources, engine, per_unit, tree, tree_branches
+from portal.forms.basics import _row_empty
 from portal.forms.spec import FormSpec
 from portal.models import Task
 
@@ -86,7 +87,7 @@ def initial(spec: FormSpec, task: Task, run_tasks: list[Task]):
         bound = _branch_view(engine.bind(spec, data=data, run_id=task.run_id), task, full, current)
         bound.column_prefill = []
         return bound, {"declared": False, "record": None}
-    data = previous_data(task, run_tasks)
+    data = previous_data(task, run_tasks) or per_unit.carried(spec, task, run_tasks)  # earlier step of the run
     info = {"declared": spec.source is not None, "record": None}
     used = []
     if spec.kind == "pohon":  # one tree through the run: open with its current state
@@ -124,6 +125,8 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
         if refused:
             return None, bound, [refused]
         data[tree_branches.MARK] = {"tingkat": full.branches.level, "unit": task.unit_id}
+    if places := _row_problems(spec, task, bound, data):
+        return None, bound, ["Periksa isian yang ditandai: " + "; ".join(places) + ". Belum ada yang disimpan."]
     registry = current_app.extensions["portal_plugins"]
     try:
         registry.pm.hook.portal_validate_form(definition=task.run.sop, step=task.step, form_key=spec.key,
@@ -156,6 +159,27 @@ def _mark_field(form, name: str | None, message: str) -> bool:
         if any(_mark_field(child.form, name, message) for child in children):
             return True
     return False
+
+
+def _row_problems(spec: FormSpec, task: Task, bound, data: dict) -> list[str]:
+    """``kunci_baris`` / ``saring_unit`` checks (portal.forms.per_unit): each message is put
+    beside its cell; returns the places for the page top."""
+    if spec.row_key is None:
+        return []
+    from portal.models import Unit
+
+    run_tasks = list(db.session.scalars(select(Task).where(Task.run_id == task.run_id).order_by(Task.id)))
+
+    def unit_name(unit_id):
+        unit = db.session.get(Unit, unit_id) if unit_id is not None else None
+        return unit.nama if unit is not None else "-"
+
+    entries = [e for e in bound.baris.entries if not _row_empty(e.form)]
+    places = []
+    for index, key, message in per_unit.problems(spec, data, task, run_tasks, unit_name):
+        entries[index].form[key].errors = [message]
+        places.append(f"{spec.title}, baris {index + 1} ({next(c.title for c in spec.columns if c.key == key)})")
+    return places
 
 
 def edited(spec: FormSpec, task: Task, formdata):

@@ -95,7 +95,6 @@ def test_jabar_full_run_with_return_desk_and_archive(app, demo, client, caplog):
     act(client, run, 5, "kembali", catatan="Target investasi disesuaikan dengan RPJMD")
     [again] = open_tasks(run.id)
     assert again.step_no == 4 and again.attempt == 2
-    page = client.get(f"/tugas/{again.id}")
     login(client, "perencana")
     page = client.get(f"/tugas/{again.id}").get_data(as_text=True)
     assert "Target investasi disesuaikan dengan RPJMD" in page and 'value="240"' in page
@@ -103,6 +102,10 @@ def test_jabar_full_run_with_return_desk_and_archive(app, demo, client, caplog):
     act(client, run, 5, "setuju")
     act(client, run, 6)
     act(client, run, 7, **BERITA_ACARA)
+    [revision] = open_tasks(run.id)
+    login(client, "perencana")
+    page = client.get(f"/tugas/{revision.id}").get_data(as_text=True)
+    assert 'value="250,5"' in page and "Aplikasi perizinan" in page  # step 8 opens with step 4's table
     revised = [dict(ROWS[1], definisi="Jumlah hari kerja penyelesaian dibagi jumlah izin terbit (hari kerja)")]
     act(client, run, 8, **table_form([ROWS[0]] + revised))
     act(client, run, 9, "setuju")

@@ -119,12 +119,38 @@ def test_iku_tanjabbar_main_path(chromium, live):
     assert not problems.messages and not live.errors.messages, problems.messages + live.errors.messages
 
 
-def test_iku_pages_on_a_phone(chromium, live):
-    context, web, problems = open_tab(chromium, live, {"width": 390, "height": 800})
+def task_at(live, sop_id, step_no):
+    """A fresh run of ``sop_id`` advanced (as the demo users) until ``step_no`` is open; its task id."""
+    from portal import runner
+    from portal.extensions import db
+    from portal.models import User
+    from tests.helpers import advance, open_tasks
+
+    app = live.app
+    with app.test_request_context(base_url=live.url):
+        kadis = db.session.scalar(db.select(User).where(User.username == "kadis"))
+        run = runner.start_run(app.extensions["portal_plugins"].definition(sop_id), kadis, judul=f"{sop_id} layar {step_no}",
+                               tahun=2026, unit_id=kadis.unit_id)
+        db.session.commit()
+        advance(app, run, until_step=step_no)
+        task_id = open_tasks(run.id)[0].id
+        db.session.remove()
+    return task_id
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_iku_pages_without_sideways_scroll(chromium, live, width):
+    form_task, desk_task = task_at(live, "iku_jabar", 4), task_at(live, "iku_jabar", 7)
+    context, web, problems = open_tab(chromium, live, {"width": width, "height": 900})
     web.login("perencana")
-    for name, path in (("sop-jabar", "/sop/iku_jabar"), ("sop-tanjabbar", "/sop/iku_tanjabbar")):
+    for name, path in (("sop-jabar", "/sop/iku_jabar"), ("sop-tanjabbar", "/sop/iku_tanjabbar"),
+                       ("langkah4-tabel-iku", f"/tugas/{form_task}")):
         assert web.goto(path).status == 200
-        no_sideways_scroll(web, 390, name)
-    web.goto("/pelaksanaan")
+        no_sideways_scroll(web, width, name)
+    context.clear_cookies()  # the phone folds the Keluar button into the menu
+    web.login("bappeda")
+    assert web.goto(f"/tugas/{desk_task}").status == 200
+    assert web.page.get_by_label("Nomor berita acara").count() == 1
+    no_sideways_scroll(web, width, "langkah7-berita-acara")
     context.close()
     assert not problems.messages, problems.messages

@@ -101,6 +101,14 @@ def test_jabar_full_run_with_return_desk_and_archive(app, demo, client, caplog):
     act(client, run, 4, **table_form(ROWS))
     act(client, run, 5, "setuju")
     act(client, run, 6)
+    [desk] = open_tasks(run.id)
+    login(client, "bappeda")
+    refused = client.post(f"/tugas/{desk.id}/selesaikan", data={
+        "tindakan": "selesai", "versi": desk.version, **dict(BERITA_ACARA, bappeda_nip="1986111120", **{"temuan-0-uraian": ""})})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="bappeda_nip-err"' in html and 'id="temuan-0-uraian-err"' in html
+    db.session.expire_all()
+    assert db.session.get(Task, desk.id).status == "terbuka"
     act(client, run, 7, **BERITA_ACARA)
     [revision] = open_tasks(run.id)
     login(client, "perencana")

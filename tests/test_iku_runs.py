@@ -100,6 +100,7 @@ def test_jabar_full_run_with_return_desk_and_archive(app, demo, client, caplog):
     assert "Target investasi disesuaikan dengan RPJMD" in page and 'value="240"' in page
     act(client, run, 4, **table_form(ROWS))
     act(client, run, 5, "setuju")
+    assert client.get(f"/pelaksanaan/{run.id}/dokumen/berita_acara.pdf").status_code == 404  # from step 7 on
     act(client, run, 6)
     [desk] = open_tasks(run.id)
     login(client, "bappeda")
@@ -146,6 +147,8 @@ def test_jabar_full_run_with_return_desk_and_archive(app, demo, client, caplog):
 
 def test_tanjabbar_full_run_returned_from_step_5(app, demo, client, caplog):
     run = start(client, "iku_tanjabbar", "IKU Tanjung Jabung Barat 2026")
+    empty = pdf_text(fetch_pdf(client, run, "iku", caplog))
+    assert "Tabel IKU belum diisi." in empty and "RANCANGAN" in empty and "(....." in empty  # no signer yet
     act(client, run, 1)
     act(client, run, 2)
     act(client, run, 3, **table_form(ROWS))

@@ -15,9 +15,16 @@ def declared_spec(task: Task) -> FormSpec | None:
 
 
 def previous_data(task: Task, run_tasks: list[Task]) -> dict:
-    """What the last completion of this step entered (same unit on a fan-out step)."""
+    """What the last completion of this step entered (same unit on a fan-out step); for a
+    step not done before, what an earlier step of the run entered in the same form (a
+    draft step that reworks a form filled before it, e.g. the BKPSDM PK steps 2 and 5)."""
     earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id
                and (t.unit_id == task.unit_id or not task.step.fan_out)]
+    if not earlier and not task.step.fan_out and task.step.form:
+        sop = task.run.sop
+        same_form = {s.no for s in sop.steps if s.form == task.step.form and not s.fan_out and s.no != task.step_no}
+        earlier = [t for t in run_tasks if t.step_no in same_form and t.form_data and t.id != task.id
+                   and t.outcome in ("selesai", "setuju")]
     return earlier[-1].form_data if earlier else {}
 
 

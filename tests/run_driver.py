@@ -90,12 +90,15 @@ def drive(app, run_id: int, *, returns: dict | None = None, forms: dict | None =
     return result
 
 
-def client_as(app, username: str):
-    """A test client logged in as the demo user ``username``."""
+def as_user(app, username: str, method: str, url: str, data: dict | None = None):
+    """One request as the demo user ``username``, in a fresh app context (flask-login keeps
+    the loaded user in ``g``, which a test's own app context would share)."""
     from portal.models import User
     from portal.testing import _client_for
 
     with app.test_request_context():
         user = db.session.scalar(select(User).where(User.username == username))
         db.session.remove()
-    return _client_for(app, user)
+    with app.app_context():
+        client = _client_for(app, user)
+        return client.get(url) if method == "GET" else client.post(url, data=data or {})

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.sop import load_definition_file
-from tests.run_driver import client_as, drive, start
+from tests.run_driver import as_user, drive, start
 from tests.seeds import seed_text, squash
 
 BKPSDM = "plugins/pk/sop_bkpsdm.toml"
@@ -112,7 +112,8 @@ def test_full_run_with_a_tolak_and_the_document(app, demo):
     # step 5 opens the agreements of step 2 for the draft (nothing typed twice)
     with app.test_request_context():
         task = _open(run_id)[0]
-        page = client_as(app, "stafppmep").get(f"/tugas/{task.id}").get_data(as_text=True)
+        task_id = task.id
+    page = as_user(app, "stafppmep", "GET", f"/tugas/{task_id}").get_data(as_text=True)
     assert "Drs. Hendra Kusuma, M.Si." in page and "Persentase ASN yang memenuhi standar kompetensi" in page
     driven = drive(app, run_id, returns={8: None}, forms={"perjanjian_kinerja": AGREEMENT})
     steps = [no for no, _, _ in driven.done]
@@ -126,11 +127,10 @@ def test_full_run_with_a_tolak_and_the_document(app, demo):
         assert run.status == "selesai" and run.return_count == 1
         assert db.session.scalar(select(db.func.count()).select_from(AuditEvent).where(
             AuditEvent.run_id == run_id, AuditEvent.action == "tolak")) == 1
-    client = client_as(app, "kasubbag")
-    run_page = client.get(f"/pelaksanaan/{run_id}").get_data(as_text=True)
+    run_page = as_user(app, "kasubbag", "GET", f"/pelaksanaan/{run_id}").get_data(as_text=True)
     numbers = re.findall(r'<td data-label="No" class="no-cell">(\d+)</td>', run_page)
     assert numbers == ["1", "2", "3", "4", "5", "6", "7", "8", "10", "11"] and "(langkah 8)" in run_page
-    response = client.get(f"/pelaksanaan/{run_id}/dokumen/pk.pdf")
+    response = as_user(app, "kasubbag", "GET", f"/pelaksanaan/{run_id}/dokumen/pk.pdf")
     assert response.status_code == 200
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages).split())
     for value in ("PERJANJIAN KINERJA TAHUN 2027", "Drs. Hendra Kusuma, M.Si.", "Kepala Bidang Pengembangan Kompetensi",

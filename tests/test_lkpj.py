@@ -169,3 +169,19 @@ def test_nip_not_18_digits_is_refused_beside_the_field(app, demo):
         from portal.models import Task
 
         assert db.session.get(Task, task.id).status == "terbuka"
+
+
+def test_designed_steps_said_on_the_sop_page_in_the_export_and_in_the_sop_document(app, demo):
+    import json
+
+    exported = {d["id"]: d for d in json.loads(app.test_cli_runner().invoke(args=["sop", "export", "--json"]).output)}
+    assert exported["lkpj_jabar"]["langkah_dirancang"] is True
+    assert exported["pk_jabar"]["langkah_dirancang"] is exported["pk_bkpsdm"]["langkah_dirancang"] is False
+    page = as_user(app, "stafppmep", "GET", "/sop/lkpj_jabar").get_data(as_text=True)
+    assert 'id="langkah-dirancang"' in page and "disusun berdasarkan SOP sejenis" in page
+    assert 'id="langkah-dirancang"' not in as_user(app, "stafppmep", "GET", "/sop/pk_bkpsdm").get_data(as_text=True)
+    response = as_user(app, "stafppmep", "GET", "/sop/lkpj_jabar/dokumen.pdf")
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.data)).pages]
+    assert all("Langkah dirancang berdasarkan SOP sejenis, bukan dari dokumen SOP instansi" in p for p in pages)  # footer
+    assert all("Bagan Alir Prosedur (langkah dirancang dari SOP sejenis)" in p for p in pages[1:])
+    assert "62/47/SEKRT/2023" in pages[0] and "Penyusunan Laporan Keterangan Pertanggungjawaban" in pages[0]

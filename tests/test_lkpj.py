@@ -185,3 +185,33 @@ def test_designed_steps_said_on_the_sop_page_in_the_export_and_in_the_sop_docume
     assert all("Langkah dirancang berdasarkan SOP sejenis, bukan dari dokumen SOP instansi" in p for p in pages)  # footer
     assert all("Bagan Alir Prosedur (langkah dirancang dari SOP sejenis)" in p for p in pages[1:])
     assert "62/47/SEKRT/2023" in pages[0] and "Penyusunan Laporan Keterangan Pertanggungjawaban" in pages[0]
+
+
+def test_declared_demo_runs_stop_at_their_stage(app, demo):
+    from portal.demo_contoh import create_declared_runs
+    from portal.demo_runs import workday_morning
+    from portal.documents import stored_documents
+    from portal.models import Run, User
+
+    registry = app.extensions["portal_plugins"]
+    with app.test_request_context():
+        kasubbag = db.session.scalar(select(User).where(User.username == "kasubbag"))
+        kadis = db.session.scalar(select(User).where(User.username == "kadis"))
+        started = workday_morning(10)
+        assert create_declared_runs(registry.definition("pk_bkpsdm"), kasubbag, set(), started) == 2
+        assert create_declared_runs(registry.definition("lkpj_jabar"), kadis, set(), started) == 2
+        runs = {r.judul: r for r in db.session.scalars(select(Run))}
+        pk_done = runs["PK BKPSDM Tahun 2025 (selesai, sekali ditolak Kepala Badan)"]
+        assert (pk_done.status, pk_done.return_count) == ("selesai", 1)
+        waiting = runs["PK BKPSDM Tahun 2026 (menunggu tanda tangan bidang)"]
+        step3 = sorted(t.status for t in waiting.tasks if t.step_no == 3)
+        assert step3 == ["selesai", "selesai", "terbuka", "terbuka"]
+        lkpj_done = runs["LKPJ Tahun 2025 (selesai, sekali dikembalikan Kepala Dinas)"]
+        assert (lkpj_done.status, lkpj_done.return_count) == ("selesai", 1)
+        assert [d.key for d in stored_documents(lkpj_done)] == ["rekap_lkpj"]
+        drafting = runs["LKPJ Tahun 2026 (penyusunan rancangan, diisi awal dari PK 2026)"]
+        assert {t.step_no for t in drafting.tasks if t.status == "terbuka"} == {4}
+        lkpj_id = lkpj_done.id
+    response = as_user(app, "kadis", "GET", f"/pelaksanaan/{lkpj_id}/dokumen/rekap_lkpj.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages).split())
+    assert "Jumlah minat investasi yang difasilitasi" in text and "Urusan: Penunjang Urusan Pemerintahan Daerah" in text

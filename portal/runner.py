@@ -269,6 +269,10 @@ def _advance(run: Run, task: Task, step: Step, action: str, now: datetime, units
             Task.status == TaskStatus.TERBUKA))
         if still_open:
             return
+        if step.decision and action != "kembali" and db.session.scalar(select(func.count(Task.id)).where(
+                Task.run_id == run.id, Task.step_no == step.no, Task.attempt == task.attempt,
+                Task.outcome.in_(("kembali", "tolak")))):
+            action = "kembali"  # a fan-out decision: one unit's rejection sends the step back
     definition = run.sop
     if action == Outcome.KEMBALI:
         run.return_count += 1

@@ -8,8 +8,8 @@ HERE = Path(__file__).parent
 
 @hookimpl
 def portal_sop_definitions():
-    """The PK of DPMPTSP Provinsi Jawa Barat (62/46/SEKRT/2023)."""
-    return [HERE / "sop_jabar.toml"]
+    """The PK of DPMPTSP Provinsi Jawa Barat (62/46/SEKRT/2023) and of BKPSDM (90/SOP BKPSDM/2023)."""
+    return [HERE / "sop_jabar.toml", HERE / "sop_bkpsdm.toml"]
 
 
 @hookimpl

@@ -84,7 +84,7 @@ def render_html(run: Run, spec, *, final: bool, tasks: list[Task] | None = None)
     tasks = tasks if tasks is not None else _tasks(run)
     forms, forms_per_unit = form_data(run, tasks)
     return render_template(spec.template, doc=spec, run=run, sop=run.sop, final=final, forms=forms,
-                           forms_per_unit=forms_per_unit, kota=setting("kota", "Bandung"), logo=logo_data_uri(),
+                           forms_per_unit=forms_per_unit, kota=run.sop.kota or setting("kota", "Bandung"), logo=logo_data_uri(),
                            printed_at=utcnow())
 
 

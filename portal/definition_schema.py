@@ -47,6 +47,7 @@ class IdentitySpec(Strict):
     peralatan: TextOrList = ""
     peringatan: TextOrList = ""
     pencatatan: TextOrList = ""
+    kota: str = ""  # where the agency signs its documents; empty: the portal's "kota" setting
     langkah_dirancang: bool = False  # the steps are drafted from similar SOPs, not the agency's document
 
 

@@ -93,7 +93,8 @@ def render_html(run: Run, spec, *, final: bool, tasks: list[Task] | None = None)
     forms, forms_per_unit = form_data(run, tasks)
     with for_document(tasks):  # issue 10: Plt./Plh. in the signature blocks
         return render_template(spec.template, doc=spec, run=run, sop=run.sop, final=final, forms=forms,
-                               forms_per_unit=forms_per_unit, kota=setting("kota", "Bandung"), logo=logo_data_uri(),
+                               forms_per_unit=forms_per_unit, kota=run.sop.kota or setting("kota", "Bandung"),
+                               logo=logo_data_uri(),
                                printed_at=utcnow())
 
 

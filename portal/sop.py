@@ -118,6 +118,7 @@ class SopDefinition:
     forms: tuple = ()  # FormSpec of each [[formulir]]
     documents: tuple = ()  # DocumentSpec of each [[dokumen]]
     per_unit_lanes: tuple[str, ...] = ()  # lanes declared with per_unit = true
+    kota: str = ""  # [identitas] kota: the place in the documents' signature lines (else the setting)
     designed_steps: bool = False  # [identitas] langkah_dirancang: steps drafted from similar SOPs
     demo_runs: tuple = field(default=(), compare=False)  # DemoRunSpec of each [[contoh]]; not pinned to runs
 

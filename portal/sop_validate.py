@@ -83,6 +83,7 @@ class Validator:
             forms=tuple(model.formulir),
             documents=tuple(model.dokumen),
             per_unit_lanes=tuple(k for k, v in model.pelaksana.items() if not isinstance(v, str) and v.per_unit),
+            kota=str(ident.get("kota", "")).strip(),
             designed_steps=bool(ident.get("langkah_dirancang")),
             demo_runs=tuple(model.contoh),
         )

@@ -124,3 +124,26 @@ def test_demo_load_makes_the_declared_runs_through_the_runner(tmp_path):
         runs_before = db.session.scalar(select(db.func.count(Run.id)))
         assert load_demo(with_runs=True)["runs_created"] == 0
         assert db.session.scalar(select(db.func.count(Run.id))) == runs_before
+
+
+def test_kota_of_the_definition_signs_its_documents(app, demo):
+    """``kota`` in [identitas] is the place in the signature lines, pinned with the run;
+    without it the portal's setting is used."""
+    from dataclasses import replace
+
+    from portal import documents, runner
+    from tests.helpers import advance, pk_definition
+
+    with app.test_request_context():
+        pk = pk_definition(app)
+        elsewhere = runner.start_run(replace(pk, kota="Kuala Tungkal"), demo["kadis"], judul="PK kota", tahun=2026,
+                                     unit_id=demo["kadis"].unit_id)
+        here = runner.start_run(pk, demo["kadis"], judul="PK setelan", tahun=2026, unit_id=demo["kadis"].unit_id)
+        db.session.commit()
+    for run in (elsewhere, here):
+        advance(app, run, until_step=4)  # step 3 drafted (sample agreements)
+    with app.test_request_context():
+        spec = pk.document("pk")
+        assert "Kuala Tungkal, " in documents.render_html(db.session.get(Run, elsewhere.id), spec, final=False)
+        html = documents.render_html(db.session.get(Run, here.id), spec, final=False)
+        assert "Bandung, " in html and "Kuala Tungkal" not in html

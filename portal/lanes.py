@@ -25,8 +25,11 @@ def ensure_lane_roles(registry) -> list[Role]:
     """Create the roles named by lanes that do not exist yet (``per_unit`` as the lane
     declares); returns the roles created (audited). Safe when two instances do it at once:
     each role is inserted with ON CONFLICT DO NOTHING on its unique key, and only the
-    instance whose insert went in records it."""
+    instance whose insert went in records it. Before the organisation has any user (a
+    fresh installation, set up by the demo loader or the admin) they are set-up data and,
+    like the demo loader's roles, not audited."""
     existing = set(db.session.scalars(select(Role.key)))
+    audited = db.session.scalar(select(User.id).limit(1)) is not None
     created = []
     for definition in registry.sorted_definitions():
         for key, label in definition.pelaksana:
@@ -36,7 +39,8 @@ def ensure_lane_roles(registry) -> list[Role]:
             if _insert_role(key, label, key in definition.per_unit_lanes):
                 role = db.session.scalar(select(Role).where(Role.key == key))
                 created.append(role)
-                audit.record("peran", detail=f"Peran {key} ({label}) dibuat dari lane {definition.id}")
+                if audited:
+                    audit.record("peran", detail=f"Peran {key} ({label}) dibuat dari lane {definition.id}")
     return created
 
 

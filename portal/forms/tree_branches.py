@@ -59,7 +59,8 @@ def unit_branches(spec: FormSpec, tree: dict, unit_id: int) -> list[dict]:
 
 
 def branch_context(spec: FormSpec, tree: dict, unit_id: int) -> list[str]:
-    """For each of the unit's branches, where it sits: 'Tujuan 1 — Meningkatnya ...'."""
+    """For each of the unit's branches, where it sits in the whole tree:
+    'Sasaran 1.2 pada pohon lengkap, di bawah Tujuan 1 — Meningkatnya ...'."""
     nodes = (tree or {}).get(NODES) or []
     labels = []
     for path, _ in _slots(spec, nodes, unit_id):
@@ -71,7 +72,8 @@ def branch_context(spec: FormSpec, tree: dict, unit_id: int) -> list[str]:
             parts.append(f"{level.title if level else ''} {'.'.join(str(i + 1) for i in path[:depth + 1])}"
                          + (f" — {name}" if name else ""))
             level_nodes = node.get("anak") or []
-        labels.append("; ".join(parts) or "akar pohon")
+        own = spec.level(spec.branches.level).title + " " + ".".join(str(i + 1) for i in path)
+        labels.append(f"{own} pada pohon lengkap" + (f", di bawah {'; '.join(parts)}" if parts else ""))
     return labels
 
 

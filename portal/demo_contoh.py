@@ -32,18 +32,21 @@ def demo_form_values(definition, demo) -> dict[str, dict]:
 
 def create_declared_runs(definition, starter: User, existing: set[str], started: datetime) -> int:
     """Create the ``[[contoh]]`` runs of ``definition`` not made yet; returns how many were created."""
-    from portal.demo_runs import local_year, step_once
+    from portal.demo_runs import local_year, step_once, workday_morning
 
     calendar = current_app.extensions["worktime"]
     created = 0
     for demo in definition.demo_runs:
         if demo.judul in existing:
             continue
-        run = runner.start_run(definition, starter, judul=demo.judul, tahun=demo.tahun or local_year(started),
-                               unit_id=starter.unit_id, now=started)
+        # a run stopped at an open step starts yesterday morning: its step is current, not
+        # days overdue (the PK demo's "terlambat" run is the one that shows lateness)
+        begin = workday_morning(1) if demo.sampai_langkah else started
+        run = runner.start_run(definition, starter, judul=demo.judul, tahun=demo.tahun or local_year(begin),
+                               unit_id=starter.unit_id, now=begin)
         values = demo_form_values(definition, demo)
         returned: set[int] = set()
-        moment = started
+        moment = begin
         for _ in range(len(definition.steps) * 4):
             open_steps = _open_steps(run)
             if run.status != "berjalan" or not open_steps:

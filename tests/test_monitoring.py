@@ -24,7 +24,7 @@ DONE = "PK Tahun 2026 Dinas (selesai)"
 
 def test_overview_shows_the_overdue_run_first_with_holder_and_lateness(app, demo_runs, client, auth):
     auth.login("kadis")
-    page = client.get("/pemantauan")
+    page = client.get("/pemantauan?sop=pk_jabar")  # the PK demo runs (other SOPs' [[contoh]] runs may be later still)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     body = html.split('id="overview"')[1]
@@ -42,7 +42,7 @@ def test_overview_shows_the_overdue_run_first_with_holder_and_lateness(app, demo
 
 def test_overview_xlsx_has_the_rows(app, demo_runs, client, auth):
     auth.login("sekretaris")
-    response = client.get("/pemantauan.xlsx")
+    response = client.get("/pemantauan.xlsx?sop=pk_jabar")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
@@ -53,7 +53,7 @@ def test_counts_per_sop_and_unit(app, demo_runs):
     from portal.monitoring import Filters, counts
 
     with app.test_request_context():
-        per_sop, per_unit = counts(Filters())
+        per_sop, per_unit = counts(Filters(sop_id="pk_jabar"))
     assert [(c.key, c.running) for c in per_sop] == [("pk_jabar", 3)]
     assert per_sop[0].late + per_sop[0].on_time == 3 and per_sop[0].late >= 1
     assert sum(c.running for c in per_unit) == 3
@@ -131,7 +131,7 @@ def test_positions_use_one_query_for_a_page(app, demo_runs):
 
     from portal.run_status import positions
 
-    ids = [r.id for r in demo_runs.values()]
+    ids = [r.id for r in demo_runs.values() if r.sop_id == "pk_jabar"]
     with app.test_request_context():
         positions(ids)  # warm the definition cache
         statements = []

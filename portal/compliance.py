@@ -121,6 +121,7 @@ def compliance(sop_id: str, start: date, end: date, unit_id: int | None = None) 
     low, high = period_bounds(start, end)
     query = (select(Task).join(Task.run).options(contains_eager(Task.run))
              .where(Run.sop_id == sop_id, Run.status != "dibatalkan", Task.status == "selesai",
+                    Task.kind == "langkah",  # issue 10: a receipt confirmation is not the step's own work
                     Task.completed_at >= low, Task.completed_at < high)
              .order_by(Task.id))
     if unit_id:

@@ -55,7 +55,9 @@ def latest_of_run(run, tasks) -> dict | None:
 
 
 def _latest(run, tasks, step_no: int) -> dict | None:
-    done = [t for t in tasks if t.step_no == step_no and t.form_data and t.outcome in ("selesai", "setuju")]
+    from portal.models import Outcome
+
+    done = [t for t in tasks if t.step_no == step_no and t.form_data and t.outcome in (Outcome.SELESAI, Outcome.SETUJU)]
     if not done:
         return None
     task = max(done, key=lambda t: t.id)

@@ -8,9 +8,6 @@ asks ``makers`` to tell the user before they try.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from portal.extensions import db
 from portal.models import Task, TaskStatus
 
 
@@ -29,14 +26,11 @@ def makers(task: Task) -> set[int]:
     if not step.decision or not step.checker_differs:
         return set()
     result: set[int] = set()
-    for no in checked_steps(task.run.sop, step):
-        latest = db.session.scalar(select(func.max(Task.attempt)).where(
-            Task.run_id == task.run_id, Task.step_no == no, Task.status == TaskStatus.SELESAI))
-        if latest is None:
-            continue
-        result.update(uid for uid in db.session.scalars(select(Task.completed_by_id).where(
-            Task.run_id == task.run_id, Task.step_no == no, Task.attempt == latest,
-            Task.status == TaskStatus.SELESAI)) if uid is not None)
+    from portal.rounds import step_round
+
+    for no in checked_steps(task.run.sop, step):  # each unit's latest work (issue 10: per-unit returns)
+        result.update(t.completed_by_id for t in step_round(task.run_id, no)
+                      if t.status == TaskStatus.SELESAI and t.completed_by_id is not None)
     return result
 
 

@@ -114,7 +114,7 @@ def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=No
     declared = None if task.is_confirmation else step_forms.declared_spec(task)
     form = None if declared else custom_form(task)
     prefill_info = None
-    if declared is not None and task.status == "terbuka" and bound_form is None:
+    if declared is not None and task.status == TaskStatus.TERBUKA and bound_form is None:
         bound_form, prefill_info = step_forms.initial(declared, task, run_tasks)
     context = dict(
         task=task, run=run, step=task.step, sop=run.sop, form=form, can_act=can_act(current_user, task),
@@ -188,7 +188,7 @@ def edit_form(task_id: int):
     if not can_act(current_user, task):
         abort(403)
     declared = step_forms.declared_spec(task)
-    if declared is None or task.status != "terbuka":
+    if declared is None or task.status != TaskStatus.TERBUKA:
         abort(404)
     return show(task_id, bound_form=step_forms.edited(declared, task, request.form))
 
@@ -204,15 +204,16 @@ def complete(task_id: int):
     version and answers as a success.
     """
     task = _load(task_id)
-    action = request.form.get("tindakan", "selesai")
+    action = request.form.get("tindakan", Outcome.SELESAI)
     declared = None if task.is_confirmation else step_forms.declared_spec(task)
     form = None if declared else custom_form(task)
     form_data, errors, bound = (None, [], None)
-    if declared is not None and action in ("selesai", "setuju") and task.status == "terbuka" and can_act(current_user, task):
+    if declared is not None and action in (Outcome.SELESAI, Outcome.SETUJU) and task.status == TaskStatus.TERBUKA \
+            and can_act(current_user, task):
         form_data, bound, errors = step_forms.submitted(declared, task, request.form)
         if errors:
             return show(task_id, errors=errors, status=400, bound_form=bound)
-    elif form is not None and action in ("selesai", "setuju"):
+    elif form is not None and action in (Outcome.SELESAI, Outcome.SETUJU):
         form_data, errors = form.parse(request.form)
         if errors:
             return show(task_id, errors=errors, form_data=form_data, status=400)
@@ -224,7 +225,7 @@ def complete(task_id: int):
         with_write_retry(lambda: runner.complete_task(
             task_id, current_user, expected_version=expected, action=action, catatan=request.form.get("catatan", ""),
             form_data=form_data, receiver_id=request.form.get("penerima", type=int),
-            return_units=unit_returns(request.form) if action == "kembali" else None,
+            return_units=unit_returns(request.form) if action == Outcome.KEMBALI else None,
             external_receiver=external_receiver(request.form)))
     except runner.RunnerError as exc:
         db.session.rollback()
@@ -240,7 +241,7 @@ def complete(task_id: int):
             abort(403, exc.message)
         return show(task_id, errors=[exc.message], form_data=form_data, status=400, bound_form=bound)
     if task.is_confirmation:
-        return _completed(task, "tolak_terima" if action == "kembali" else "konfirmasi")
+        return _completed(task, "tolak_terima" if action == Outcome.KEMBALI else "konfirmasi")
     return _completed(task, action)
 
 

@@ -84,6 +84,8 @@ def ensure_units() -> dict[str, Unit]:
 def ensure_roles() -> dict[str, Role]:
     """Create the seed roles, then any role a loaded definition names that is still missing."""
     existing = {r.key: r for r in db.session.scalars(select(Role))}
+    definitions = current_app.extensions["portal_plugins"].definitions.values()
+    lane_labels = {(key, label) for definition in definitions for key, label in definition.pelaksana}
     for key, label, per_unit, external in ROLES:
         if key not in existing:
             existing[key] = Role(key=key, label=label, per_unit=per_unit, external=external,
@@ -93,7 +95,9 @@ def ensure_roles() -> dict[str, Role]:
             role = existing[key]
             role.per_unit, role.external = per_unit or role.per_unit, external or role.external
             role.observer = role.observer or key in OBSERVER_ROLES
-    for definition in current_app.extensions["portal_plugins"].definitions.values():
+            if (key, role.label) in lane_labels:  # still the lane's label, not one an admin chose
+                role.label = label
+    for definition in definitions:
         for key, label in definition.pelaksana:
             if key not in existing:
                 existing[key] = Role(key=key, label=label)

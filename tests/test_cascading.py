@@ -14,7 +14,7 @@ from portal import runner
 from portal.demo_runs import actor_for
 from portal.extensions import db
 from portal.forms import tree_branches
-from portal.forms.samples import to_formdata
+from portal.forms.samples import sample_data, to_formdata
 from portal.models import Run, Task, Unit
 from portal.plugin_api import records
 from portal.sop import load_definition_file
@@ -251,7 +251,7 @@ def test_full_run_with_branches_bad_input_one_return_and_documents(cascading_app
         assert 'value="triliun rupiah (Rp)"' in page  # reopened with the run's current tree
         merged["simpul"][0]["anak"][0]["anak"][0]["target"] = 45
         assert post(app, task8, to_formdata(spec, merged)).status_code == 303
-        for expected in (9, 10, 11):
+        for expected in (9, 10, 11, 11):  # 11 twice: the hand-over, then the receiver confirms the tanda terima
             task = open_tasks(run_id)[0]
             assert task.step_no == expected and post(app, task).status_code == 303
         db.session.expire_all()
@@ -325,8 +325,11 @@ def test_pk_step3_prefills_sasaran_from_the_cascading_of_the_same_year(cascading
         user = db.session.scalar(select(User).where(User.username == "kadis"))
         run = runner.start_run(definition, user, judul="PK 2027", tahun=2027, unit_id=user.unit_id)
         db.session.commit()
-        for _ in range(2):
-            assert post(cascading_app, open_tasks(run.id)[0]).status_code == 303
+        for _ in range(2):  # step 1 fills the built-in lembar disposisi
+            first = open_tasks(run.id)[0]
+            spec = first.run.sop.form(first.step.form)
+            data = to_formdata(spec, sample_data(spec)) if spec is not None else None
+            assert post(cascading_app, first, data).status_code == 303
         task = open_tasks(run.id)[0]
         assert task.step_no == 3
         title = db.session.get(Run, source.run_id).judul

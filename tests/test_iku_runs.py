@@ -122,6 +122,7 @@ def test_jabar_full_run_with_return_desk_and_archive(app, demo, client, caplog):
     draft = pdf_text(fetch_pdf(client, run, "iku", caplog))
     assert "RANCANGAN" in draft  # the run has not finished yet
     act(client, run, 11, penerima=demo["bappeda"].id)
+    act(client, run, 11)  # the receiver (Bappeda) confirms the tanda terima
 
     db.session.refresh(run)
     assert run.status == "selesai"

@@ -126,7 +126,7 @@ def test_capaian_prefilled_from_the_pk_bad_input_refused_and_a_full_run(app, dem
     good = as_user(app, "perencana", "POST", f"/tugas/{task.id}/selesaikan", {**base, **_row()})
     assert good.status_code == 303
     driven = drive(app, run_id, returns={6: None}, forms={"capaian_lkpj": CAPAIAN})
-    assert [no for no, _, _ in driven.done] == [5, 6, 4, 5, 6, 7]
+    assert [no for no, _, _ in driven.done] == [5, 6, 4, 5, 6, 7, 7]  # 7 twice: hand-over, receiver confirms
     from portal.models import Run
 
     with app_ctx():

@@ -40,17 +40,12 @@ def _branch_view(bound, task: Task, full: FormSpec, current: dict | None):
 
 
 def previous_data(task: Task, run_tasks: list[Task]) -> dict:
-    """What the last completion of this step entered (same unit on a fan-out step); for a
-    step not done before, what an earlier step of the run entered in the same form (a draft
-    typed again, or reworked after a review, opens with the latest values: IKU Tanjung Jabung
-    Barat step 4, BKPSDM PK step 5; not on fan-out steps)."""
+    """What the last completion of this step entered (same unit on a fan-out step). A step
+    not done before opens with the run's current data of its form from an earlier step
+    instead (``per_unit.carried``: a draft typed again or reworked after a review, e.g. IKU
+    Tanjung Jabung Barat step 4, BKPSDM PK step 5; a unit's own rows on a fan-out step)."""
     earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id
                and (t.unit_id == task.unit_id or not task.step.fan_out)]
-    if not earlier and not task.step.fan_out and task.step.form:
-        sop = task.run.sop
-        same_form = {s.no for s in sop.steps if s.form == task.step.form and not s.fan_out and s.no != task.step_no}
-        earlier = [t for t in run_tasks if t.step_no in same_form and t.form_data and t.id != task.id
-                   and t.outcome in ("selesai", "setuju")]
     return earlier[-1].form_data if earlier else {}
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit, runner
 from portal.access import can_act, can_view_run
 from portal.extensions import db
-from portal.formatting import format_size
-from portal.models import Attachment, Outcome, Task, TaskStatus
+from portal.formatting import format_datetime, format_size
+from portal.models import Attachment, Outcome, Task, TaskStatus, utcnow
 from portal.receipts import handed_over_documents, receiver_candidates
 from portal.storage import UploadRejected
 from portal.tasks_query import inbox as inbox_query
@@ -43,7 +43,28 @@ def inbox():
     tasks, has_next = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status, page=page)
     registry = current_app.extensions["portal_plugins"]
     return render_page("tasks/inbox.html", tasks=tasks, definitions=registry.sorted_definitions(), page=page,
-                       pagination=PageWindow(page, has_next), filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
+                       pagination=PageWindow(page, has_next), filters={"sop": sop_id or "", "tahun": tahun or "", "status": status},
+                       run_href=id_link("runs.show", "run_id"), task_href=id_link("tasks.show", "task_id"),
+                       waktu=memo(format_datetime), now=utcnow())
+
+
+def id_link(endpoint: str, key: str):
+    """``url_for(endpoint, key=id)`` for many ids: the URL is built once with a marker id and the
+    id put in its place per row (same text; a list page called url_for twice per row)."""
+    marker = 987654321
+    head, _, tail = url_for(endpoint, **{key: marker}).rpartition(str(marker))
+    return lambda ident: f"{head}{int(ident)}{tail}"
+
+
+def memo(function):
+    """``function`` computed once per distinct value within this page (date texts repeat)."""
+    cache: dict = {}
+
+    def cached(value):
+        if value not in cache:
+            cache[value] = function(value)
+        return cache[value]
+    return cached
 
 
 @bp.route("/tugas/jumlah")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g
+from flask import has_request_context, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -95,11 +95,13 @@ class InboxRow:
 
 def _filter(user):
     """``task_filter_for(user)``, built once per request (the badge and the list both use it)."""
-    cache = g.setdefault("_task_filters", {})
-    key = user.id
-    if key not in cache:
-        cache[key] = task_filter_for(user)
-    return cache[key]
+    if not has_request_context():
+        return task_filter_for(user)
+    # kept on the request itself: ``g`` lives as long as the app context, which tests keep open
+    cache = request.__dict__.setdefault("_portal_task_filters", {})
+    if user.id not in cache:
+        cache[user.id] = task_filter_for(user)
+    return cache[user.id]
 
 
 def _step_of(definition_sha: str, run_id: int, step_no: int):

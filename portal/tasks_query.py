@@ -78,6 +78,12 @@ class InboxRow:
     sop_nama: str
     sop_nomor: str
     step: object
+    # set by the view before rendering: links, date texts and whether it is overdue
+    run_href: str = ""
+    task_href: str = ""
+    sejak: str = ""
+    batas: str = ""
+    terlambat: bool = False
 
     @property
     def status_label(self) -> str:

@@ -42,10 +42,12 @@ def inbox():
     page = max(request.args.get("halaman", 1, type=int), 1)
     tasks, has_next = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status, page=page)
     registry = current_app.extensions["portal_plugins"]
+    run_href, task_href, waktu, now = id_link("runs.show", "run_id"), id_link("tasks.show", "task_id"), memo(format_datetime), utcnow()
+    for row in tasks:  # what the template prints, computed here once (no Jinja call per cell)
+        row.run_href, row.task_href = run_href(row.run_id), task_href(row.id)
+        row.sejak, row.batas, row.terlambat = waktu(row.created_at), waktu(row.due_at), row.is_overdue(now)
     return render_page("tasks/inbox.html", tasks=tasks, definitions=registry.sorted_definitions(), page=page,
-                       pagination=PageWindow(page, has_next), filters={"sop": sop_id or "", "tahun": tahun or "", "status": status},
-                       run_href=id_link("runs.show", "run_id"), task_href=id_link("tasks.show", "task_id"),
-                       waktu=memo(format_datetime), now=utcnow())
+                       pagination=PageWindow(page, has_next), filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
 
 
 def id_link(endpoint: str, key: str):

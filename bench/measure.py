@@ -96,7 +96,7 @@ def login(app: Flask, username: str, password: str):
 
 def run_operation(op: Operation, client, recorder: QueryRecorder, requests: int, warmup: int) -> dict:
     """Send ``warmup`` + ``requests`` requests; return latencies, query counts and the costliest SQL."""
-    timings, queries, statuses = [], [], Counter()
+    timings, cpu_timings, queries, statuses = [], [], [], Counter()
     sql: dict[str, dict] = {}
     example = ""
     for i in range(warmup + requests):
@@ -106,7 +106,7 @@ def run_operation(op: Operation, client, recorder: QueryRecorder, requests: int,
             break
         example = example or f"{request.method} {request.path}"
         recorder.reset()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             response = client.open(request.path, method=request.method, data=request.data)
         except Exception as exc:  # a broken page is reported, not fatal for the whole bench
@@ -115,6 +115,7 @@ def run_operation(op: Operation, client, recorder: QueryRecorder, requests: int,
                 break
             continue
         elapsed = (time.perf_counter() - started) * 1000
+        cpu = (time.process_time() - cpu_started) * 1000
         if response.status_code != op.expect:
             op.errors.append(f"{request.method} {request.path}: HTTP {response.status_code} (expected {op.expect})")
             if len(op.errors) >= MAX_ERRORS:
@@ -125,6 +126,7 @@ def run_operation(op: Operation, client, recorder: QueryRecorder, requests: int,
             continue
         statuses[response.status_code] += 1
         timings.append(elapsed)
+        cpu_timings.append(cpu)
         queries.append(recorder.count)
         for statement, params, ms in recorder.statements:
             entry = sql.setdefault(statement, {"calls": 0, "ms": 0.0, "max_ms": 0.0, "params": params})
@@ -139,6 +141,8 @@ def run_operation(op: Operation, client, recorder: QueryRecorder, requests: int,
         "p50_ms": round(percentile(timings, 50), 2) if n else None,
         "p95_ms": round(percentile(timings, 95), 2) if n else None,
         "mean_ms": round(statistics.fmean(timings), 2) if n else None,
+        "cpu_p50_ms": round(percentile(cpu_timings, 50), 2) if n else None,
+        "cpu_p95_ms": round(percentile(cpu_timings, 95), 2) if n else None,
         "max_ms": round(max(timings), 2) if n else None,
         "queries": int(statistics.median(queries)) if n else None,
         "queries_min": min(queries) if n else None, "queries_max": max(queries) if n else None,

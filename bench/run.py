@@ -28,7 +28,8 @@ OUT = Path(__file__).resolve().parent / "out" / "results.json"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line flags; every one has a default, so no argument is needed."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,20000", help="run counts, comma-separated (default 1000,20000)")
+    parser.add_argument("--sizes", default="1000,100000",
+                        help="run counts, comma-separated (default 1000,100000: the targets' sizes)")
     parser.add_argument("--backends", default="sqlite,postgresql", help="sqlite,postgresql (default both)")
     parser.add_argument("--requests", type=int, default=200, help="measured requests per operation (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per operation (default 20)")
@@ -117,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         if data.get("skipped"):
             print(f"  SKIP  {report.BACKEND_NAMES[backend]}: {data['skipped']}")
     print(report.verdict_lines(found))
+    print(f"(machine: {os.cpu_count()} cores shared with other work; p95 is wall time in one process, so it "
+          "rises with the load average shown in each table)")
     output["verdicts"] = found
     output["seconds"] = round(time.perf_counter() - began, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -89,9 +89,10 @@ def measure_backend(backend: str, args, ceiling: GunicornServer, wrk: str, now) 
                     for key, (_label, paths) in pages.items():
                         result[key] = run_wrk(wrk, portal, paths, cookie, args)
                     rounds.append(result)
-                rss = portal.worker_rss_mb()
+                memory = portal.worker_memory()
     return {"generated": {"runs": args.size, **generated["counts"]},
-            "labels": {k: v[0] for k, v in pages.items()}, "rounds": rounds, "worker_rss_mb": rss}
+            "labels": {k: v[0] for k, v in pages.items()}, "rounds": rounds,
+            "worker_rss_mb": [m["rss"] for m in memory], "worker_memory": memory}
 
 
 def summarise(measured: dict) -> dict[str, dict]:
@@ -121,7 +122,13 @@ def print_table(backend: str, measured: dict, summary: dict) -> None:
     for key, row in summary.items():
         print(f"  {labels[key]:<38} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
               f"{row['cpu_ms']:>11.1f} {row['share']:>6.2f} {row['errors']:>7}")
-    print(f"  worker RSS (MB): {', '.join(f'{v:.0f}' for v in measured['worker_rss_mb'])}")
+    print(f"  worker RSS after the load, per worker (target <= {RSS_TARGET_MB} MB each):")
+    for m in measured.get("worker_memory") or [{"pid": "?", "rss": v} for v in measured["worker_rss_mb"]]:
+        parts = (f" = anon {m['anon']:.0f} + file {m['file']:.0f} + shmem {m['shmem']:.0f}" if "anon" in m else "")
+        verdict = "PASS" if m["rss"] <= RSS_TARGET_MB else "!!FAIL"
+        print(f"    worker {m['pid']}: RSS {m['rss']:.0f} MB{parts}  {verdict}")
+    print("  (req/s are noisy: other processes share the cores; judge by the share of the ceiling measured\n"
+          "   in the same round and by worker CPU per request)")
 
 
 def verdicts(backend: str, measured: dict, summary: dict) -> list[dict]:

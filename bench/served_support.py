@@ -88,16 +88,23 @@ class GunicornServer:
 
     def worker_rss_mb(self) -> list[float]:
         """Resident memory of each worker in MB."""
-        sizes = []
+        return [memory["rss"] for memory in self.worker_memory()]
+
+    def worker_memory(self) -> list[dict[str, float]]:
+        """Per worker, in MB: ``rss`` and its parts ``anon`` (heap), ``file`` (mapped files, e.g. an
+        mmap'ed database) and ``shmem``, from ``/proc/<pid>/status``."""
+        found = []
         for pid in self.worker_pids():
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
-            if match:
-                sizes.append(int(match.group(1)) / 1024)
-        return sizes
+            values = {key: int(kib) / 1024 for key, kib in re.findall(r"^(VmRSS|RssAnon|RssFile|RssShmem):\s+(\d+) kB",
+                                                                        status, re.M)}
+            if "VmRSS" in values:
+                found.append({"pid": pid, "rss": values["VmRSS"], "anon": values.get("RssAnon", 0.0),
+                              "file": values.get("RssFile", 0.0), "shmem": values.get("RssShmem", 0.0)})
+        return found
 
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:

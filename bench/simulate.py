@@ -1,19 +1,30 @@
-"""Simulates one run in plain Python, recording exactly what ``portal.runner`` would write.
+"""Simulates runs in plain Python, recording exactly what ``portal.runner`` would write.
 
 Each method mirrors a runner function (``start_run``, ``_activate``, ``take_task``,
 ``complete_task``/``_advance``, ``issue_receipt``, ``archive_run``, ``cancel_run``) and the
-upload view, producing dicts with the models' columns. References between records are
-kept as objects (``_run``, ``_task``, ...); ``bench.generate`` turns them into ids after
-sorting every table by time, so ids grow with time as they do in production.
+upload view, producing dicts with the models' columns. What happens next is decided by the
+runner's own pure functions, so the simulation cannot drift from it: the actions a step offers
+(``runner.allowed_actions``), the audit text of a completion (``runner._describe``), the next
+step (``SopDefinition.next_step``), due times (the app's ``WorkCalendar.add``) and file sizes
+(``formatting.format_size``). References between records are kept as objects (``_run``,
+``_task``, ...); ``bench.generate`` turns them into ids after sorting every table by time, so
+ids grow with time as they do in production.
+
+``python -m bench.simulate`` measures the throughput of step transitions (no database writes,
+no HTTP): see ``main``.
 """
 from __future__ import annotations
-
-from portal.sop import snapshot_sha
 
 import base64
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from portal.formatting import format_size
+from portal.runner import _describe as describe_completion  # the runner's audit text of a completion
+from portal.runner import allowed_actions
+from portal.sop import snapshot_sha
 
 OPEN, FANOUT, RETURNED, FINISHED, CANCELLED = "open", "fanout_partial", "returned", "finished", "cancelled"
 RETURN_REASONS = [
@@ -46,6 +57,7 @@ class Context:
     def __init__(self, org, calendar, blobs: dict[str, list[Blob]], receipt_blob: Blob, tz):
         self.org, self.calendar, self.blobs, self.receipt_blob, self.tz = org, calendar, blobs, receipt_blob, tz
         self.seq = 0
+        self.transitions = {"activated": 0, "completed": 0}
 
     def next_seq(self) -> int:
         """A global creation counter: ties in time keep creation order."""
@@ -133,6 +145,7 @@ class RunSim:
                 "_waktu": (step.waktu.value, step.waktu.unit), "_seq": self.ctx.next_seq()} for u in units]
         self.tasks.extend(new)
         self.run["current_step_no"] = step.no
+        self.ctx.transitions["activated"] += len(new)
         return new
 
     # -- take, upload, complete --------------------------------------------------------------
@@ -158,7 +171,7 @@ class RunSim:
                 "_seq": self.ctx.next_seq()}
         self.attachments.append(item)
         self._event("unggah", at, user_id, task=task,
-                    detail=f"{filename} ({blob.size} bita, sha256 {blob.sha256[:12]}…)")
+                    detail=f"{filename} ({format_size(blob.size)}, sha256 {blob.sha256[:12]}…)")
         return item
 
     def form_data(self, step) -> dict | None:
@@ -198,13 +211,13 @@ class RunSim:
     def complete(self, task: dict, action: str, at: datetime, user_id: int, catatan: str = "") -> None:
         """``complete_task``: close the task, record the outcome, receipt, then ``_advance``."""
         step = self.steps[task["step_no"]]
-        outcome = "tolak" if action == "kembali" and step.reject_label == "Tolak" else action
+        if action not in allowed_actions(SimpleNamespace(step=step)):
+            raise ValueError(f"langkah {step.no} tidak menawarkan {action!r}")
+        outcome = "tolak" if action == "kembali" and step.reject_label == "Tolak" else action  # as complete_task
         task.update(status="selesai", outcome=outcome, completed_at=at, completed_by_id=user_id, catatan=catatan,
                     form_data=self.form_data(step) if action != "kembali" else None, version=task["version"] + 1)
-        detail = f"Langkah {step.no}: {step.kegiatan[:120]}"
-        if outcome in ("kembali", "tolak"):
-            detail += f" (kembali ke langkah {step.decision})"
-        self._event(outcome, at, user_id, task=task, detail=detail + (f" — {catatan}" if catatan else ""))
+        self.ctx.transitions["completed"] += 1
+        self._event(outcome, at, user_id, task=task, detail=describe_completion(step, outcome, catatan))
         if step.handover and action != "kembali":
             self.issue_receipt(task, user_id, at)
         self.now = max(self.now, at)
@@ -287,10 +300,11 @@ class RunSim:
 
         def action_for(step):
             nonlocal returns_left
-            if step.optional and rng.random() < 0.3:
+            offered = allowed_actions(SimpleNamespace(step=step))  # the runner's choice of actions
+            if "lewati" in offered and rng.random() < 0.3:
                 return "lewati"
-            if not step.decision:
-                return "selesai"
+            if "kembali" not in offered:
+                return offered[0]
             if plan.category == RETURNED and step.no == stop_at and not self.run["return_count"]:
                 return "kembali"
             if returns_left and rng.random() < 0.2:
@@ -367,3 +381,70 @@ class RunSim:
         for task in self.tasks:
             value, unit = task.pop("_waktu")
             task["due_at"] = self.ctx.calendar.add(task["created_at"], value, unit)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.simulate``: throughput of the simulated runner over many runs.
+
+    Loads the demo organisation (and ``--extra-users``) into a temporary SQLite database once, then
+    drives ``--runs`` runs of every loaded SOP through ``RunSim`` in memory, no database writes and
+    no HTTP, and prints runs, step transitions (tasks opened and completed) and audit events per
+    second of CPU time. Always exits 0: it is a report.
+    """
+    import argparse
+    import statistics
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from bench.backends import bench_database, dispose, make_app
+    from bench.generate import DEFAULT_SEED, make_blobs, simulate_runs
+    from bench.org import add_extra_users, snapshot
+    from portal.demo import load_demo
+    from portal.extensions import db
+    from portal.models import utcnow
+
+    parser = argparse.ArgumentParser(prog="python -m bench.simulate", description=main.__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20000, help="simulated runs (default 20000)")
+    parser.add_argument("--rounds", type=int, default=3, help="repetitions; the median is reported (default 3)")
+    parser.add_argument("--extra-users", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-simulate-") as tmp:
+        with bench_database("sqlite", Path(tmp)) as url:
+            app = make_app(url, Path(tmp))
+            try:
+                with app.test_request_context():
+                    load_demo(with_runs=False)
+                    rng = random.Random(args.seed)
+                    add_extra_users(args.extra_users, rng)
+                    db.session.commit()
+                    definitions = sorted(app.extensions["portal_plugins"].definitions.values(), key=lambda d: d.id)
+                    blobs, receipt_blob = make_blobs(app.extensions["file_store"], rng)
+                    org = snapshot()
+                    rounds = []
+                    for _ in range(args.rounds):
+                        ctx = Context(org, app.extensions["worktime"], blobs, receipt_blob, None)
+                        started = time.process_time()
+                        sims = simulate_runs(ctx, definitions, args.runs, args.seed, utcnow())
+                        seconds = time.process_time() - started
+                        events = sum(len(s.events) for s in sims)
+                        rounds.append((seconds, dict(ctx.transitions), events))
+                        del sims
+            finally:
+                dispose(app)
+    seconds, transitions, events = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]
+    steps = transitions["activated"] + transitions["completed"]
+    print(f"Simulated {args.runs:,} runs of {len(definitions)} SOP(s) in {seconds:.1f} s CPU "
+          f"(median of {len(rounds)}; spread {min(r[0] for r in rounds):.1f}-{max(r[0] for r in rounds):.1f} s)")
+    print(f"  {args.runs / seconds:,.0f} runs/s · {steps / seconds:,.0f} step transitions/s "
+          f"({transitions['activated']:,} tasks opened, {transitions['completed']:,} completed) · "
+          f"{events / seconds:,.0f} audit events/s ({events:,} events)")
+    print(f"  per transition {seconds * 1e6 / steps:.0f} µs CPU, through the runner's own allowed_actions, "
+          f"_describe, next_step and WorkCalendar.add (no database, no HTTP; "
+          f"{statistics.fmean(r[0] for r in rounds):.1f} s mean)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

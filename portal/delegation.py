@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, has_request_context, request
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.extensions import db
@@ -40,9 +41,23 @@ def active_for(substitute: User, on: date | None = None) -> list[Delegation]:
     if not getattr(substitute, "is_authenticated", False):
         return []
     on = on or today()
-    return list(db.session.scalars(select(Delegation).where(
-        Delegation.substitute_id == substitute.id, Delegation.revoked_at.is_(None),
-        Delegation.start_date <= on, Delegation.end_date >= on).order_by(Delegation.id)))
+    # Asked several times per page (visibility, Tugas Saya, the badge): one query per request.
+    # Kept on the request object (``g`` outlives a request while tests hold the app context).
+    cache = request.__dict__.setdefault("_portal_delegations", {}) if has_request_context() else {}
+    key = (substitute.id, on)
+    if key not in cache:
+        cache[key] = list(db.session.scalars(select(Delegation).where(
+            Delegation.substitute_id == substitute.id, Delegation.revoked_at.is_(None),
+            Delegation.start_date <= on, Delegation.end_date >= on).order_by(Delegation.id)))
+    return list(cache[key])
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_delegations(session, _context) -> None:
+    """A delegation written in this request is seen by the next ``active_for`` of the request."""
+    if has_request_context() and any(isinstance(obj, Delegation)
+                                     for obj in (*session.new, *session.dirty, *session.deleted)):
+        request.__dict__.pop("_portal_delegations", None)
 
 
 def acting_for(user: User, task) -> Delegation | None:

@@ -21,8 +21,6 @@ from urllib.parse import unquote, urlsplit
 
 import reportlab
 import segno
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 __all__ = ["FONT_FAMILY", "PdfRenderError", "font_css", "font_files", "qr_png_data_uri", "render_pdf"]
 
@@ -117,6 +115,9 @@ def render_pdf(html: str, *, static_folder: str | None = None) -> bytes:
     or a non-zero warning/error count in xhtml2pdf's result (in case the
     application silenced its logger) raises :class:`PdfRenderError`.
     """
+    from xhtml2pdf import pisa  # imported on first use: ~28 MB per worker that never renders a PDF
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
     fonts = set(font_files())
     refused: list[str] = []
     static_root = Path(static_folder).resolve() if static_folder else None

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import has_request_context, request
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import aliased
 
 from portal.access import task_filter_for
 from portal.extensions import db
-from portal.models import Run, Task, User
+from portal.models import Run, Task, Unit, User, utcnow
+from portal.models.run import OUTCOMES, TASK_STATUS, TaskKind
+from portal.sop import SopDefinition, cached_snapshot
 
 
 BADGE_CAP = 100
@@ -19,7 +22,7 @@ def open_task_count(user) -> int:
 
     Open tasks only exist in running runs (finishing or cancelling a run closes them), so no join.
     """
-    capped = select(Task.id).where(task_filter_for(user)).limit(BADGE_CAP).subquery()
+    capped = select(Task.id).where(_filter(user)).limit(BADGE_CAP).subquery()
     return db.session.scalar(select(func.count()).select_from(capped))
 
 
@@ -50,30 +53,101 @@ class PageWindow:
         return self.page + 1
 
 
-# What a Tugas Saya row shows of its run (the pinned definition is read through its hash);
-# the run's unit and starter, joined by default elsewhere, are not loaded here.
-INBOX_RUN_COLUMNS = (Run.id, Run.judul, Run.tahun, Run.sop_nama, Run.sop_nomor, Run.definition_sha, Run.status)
+@dataclass(slots=True)
+class InboxRow:
+    """One Tugas Saya row: the task's columns, its run's and the step of the pinned definition.
+
+    Plain values from one Core query (no ORM objects: loading 50 tasks with their runs through
+    the identity map cost a third of the page); the step comes from the parsed-once snapshot.
+    """
+
+    id: int
+    run_id: int
+    step_no: int
+    attempt: int
+    status: str
+    outcome: str | None
+    created_at: object
+    due_at: object
+    completed_at: object
+    assignee_id: int | None
+    assignee_nama: str | None
+    unit_nama: str | None
+    judul: str
+    tahun: int
+    sop_nama: str
+    sop_nomor: str
+    step: object
+    # set by the view before rendering: links, date texts and whether it is overdue
+    run_href: str = ""
+    task_href: str = ""
+    sejak: str = ""
+    batas: str = ""
+    terlambat: bool = False
+    kind: str = "langkah"
+
+    @property
+    def is_confirmation(self) -> bool:
+        """True for a "Konfirmasi penerimaan" task (as ``Task.is_confirmation``)."""
+        return self.kind == TaskKind.KONFIRMASI
+
+    @property
+    def status_label(self) -> str:
+        """Indonesian status or outcome (as ``Task.status_label``)."""
+        if self.outcome:
+            return OUTCOMES.get(self.outcome, self.outcome)
+        return TASK_STATUS.get(self.status, self.status)
+
+    def is_overdue(self, now=None) -> bool:
+        """True when open past its due time (or completed after it), as ``Task.is_overdue``."""
+        if self.due_at is None:
+            return False
+        return (self.completed_at or now or utcnow()) > self.due_at
+
+
+def _filter(user):
+    """``task_filter_for(user)``, built once per request (the badge and the list both use it)."""
+    if not has_request_context():
+        return task_filter_for(user)
+    # kept on the request itself: ``g`` lives as long as the app context, which tests keep open
+    cache = request.__dict__.setdefault("_portal_task_filters", {})
+    if user.id not in cache:
+        cache[user.id] = task_filter_for(user)
+    return cache[user.id]
+
+
+def _step_of(definition_sha: str, run_id: int, step_no: int):
+    """The step of a run's pinned definition, parsed once per process per snapshot."""
+    def load():
+        return db.session.scalar(select(Run.definition).where(Run.id == run_id))
+
+    definition = cached_snapshot(definition_sha, load) if definition_sha else SopDefinition.from_dict(load())
+    return definition.step(step_no)
 
 
 def inbox(user, *, sop_id: str | None = None, tahun: int | None = None, status: str = "terbuka",
-          page: int = 1, per_page: int = PAGE_SIZE) -> tuple[list[Task], bool]:
+          page: int = 1, per_page: int = PAGE_SIZE) -> tuple[list[InboxRow], bool]:
     """One page of Tugas Saya: open tasks (``status='terbuka'``, most urgent first), overdue ones
-    (``'terlambat'``) or the ones this user completed (``'selesai'``, newest first), with their
-    runs in the same query. Returns (tasks, whether a next page exists)."""
-    from portal.models import utcnow
-
-    query = (select(Task).join(Task.run)
-             .options(contains_eager(Task.run).load_only(*INBOX_RUN_COLUMNS).lazyload("*"),
-                      selectinload(Task.assignee).load_only(User.id, User.nama)))
+    (``'terlambat'``) or the ones this user completed (``'selesai'``, newest first), with what the
+    rows show of their runs, units and assignees in the same query. Returns (rows, whether a next
+    page exists)."""
+    assignee = aliased(User)
+    query = (select(Task.id, Task.run_id, Task.step_no, Task.attempt, Task.status, Task.outcome, Task.created_at,
+                    Task.due_at, Task.completed_at, Task.assignee_id, assignee.nama, Unit.nama, Run.judul, Run.tahun,
+                    Run.sop_nama, Run.sop_nomor, Run.definition_sha, Task.kind)
+             .join(Run, Task.run_id == Run.id).outerjoin(Unit, Task.unit_id == Unit.id)
+             .outerjoin(assignee, Task.assignee_id == assignee.id))
     if status == "selesai":
         query = query.where(Task.completed_by_id == user.id).order_by(Task.completed_at.desc(), Task.id.desc())
     else:
-        query = query.where(task_filter_for(user)).order_by(Task.due_at.asc(), Task.id)
+        query = query.where(_filter(user)).order_by(Task.due_at.asc(), Task.id)
         if status == "terlambat":
             query = query.where(Task.due_at < utcnow())
     if sop_id:
         query = query.where(Run.sop_id == sop_id)
     if tahun:
         query = query.where(Run.tahun == tahun)
-    rows = list(db.session.scalars(query.limit(per_page + 1).offset((max(page, 1) - 1) * per_page)).unique())
-    return rows[:per_page], len(rows) > per_page
+    found = db.session.execute(query.limit(per_page + 1).offset((max(page, 1) - 1) * per_page)).all()
+    rows = [InboxRow(*values[:16], step=_step_of(values[16], values[1], values[2]), kind=values[17])
+            for values in found[:per_page]]
+    return rows, len(found) > per_page

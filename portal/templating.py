@@ -12,7 +12,6 @@ from portal.pdf import font_css
 from portal.formatting import format_date, format_datetime, format_number, format_rupiah, format_size
 from portal.models.org import format_nip
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def init_templating(app: Flask) -> None:
@@ -62,14 +61,12 @@ def init_templating(app: Flask) -> None:
 
     @app.route("/vendor/htmx.min.js")
     def vendor_htmx():
-        """htmx from the npm package installed by the set-up (no copy in the repo)."""
-        from flask import abort, send_from_directory
+        """htmx, vendored in the package (``portal/static/vendor/htmx``, with its 0BSD licence) so that
+        an installed wheel serves it too; tests/test_packaging.py checks it equals the npm pin."""
+        from flask import send_from_directory
 
-        folder = ROOT / "node_modules" / "htmx.org" / "dist"
-        if not (folder / "htmx.min.js").exists():
-            app.logger.error("htmx belum terpasang: jalankan 'make run' atau 'npm ci'")
-            abort(404)
-        return send_from_directory(folder, "htmx.min.js", mimetype="text/javascript", max_age=86400)
+        return send_from_directory(Path(app.static_folder) / "vendor" / "htmx", "htmx.min.js",
+                                   mimetype="text/javascript", max_age=86400)
 
 
 def render_page(template_name: str, **context) -> str:

@@ -149,3 +149,50 @@ def test_measurement_returns_sane_numbers(bench_app):
         assert result["n"] > 0, key
         assert result["queries"] > 0 and result["p50_ms"] > 0 and result["p95_ms"] >= result["p50_ms"], key
     assert any(result.get("explain") for key, result in results.items() if not key.startswith("_"))
+
+
+def test_simulation_writes_what_the_runner_writes(fresh_bench_app):
+    """Audit texts, due times and upload texts of generated runs equal what the app writes for the
+    same step (the simulator calls the runner's own functions, so it cannot drift)."""
+    from portal import runner
+    from portal.formatting import format_size
+    from portal.models import Task
+
+    app = fresh_bench_app
+    with app.test_request_context():
+        definition = app.extensions["portal_plugins"].definition("pk_jabar")
+        if definition is None:
+            pytest.skip("the PK plugin is not loaded")
+        kadis = db.session.scalar(select(User).where(User.username == "kadis"))
+        real = runner.start_run(definition, kadis, judul="PK uji teks", tahun=2026, unit_id=kadis.unit_id)
+        db.session.flush()
+        first = real.tasks[0]
+        runner.complete_task(first.id, kadis, expected_version=first.version, action="selesai")
+        db.session.commit()
+        calendar = app.extensions["worktime"]
+
+        def completion(run, step_no):
+            return db.session.scalar(select(AuditEvent).join(Task, AuditEvent.task_id == Task.id).where(
+                AuditEvent.run_id == run.id, Task.step_no == step_no, AuditEvent.action == "selesai"))
+
+        generated = list(db.session.scalars(select(Run).where(Run.id != real.id, Run.sop_id == "pk_jabar")))
+        checked = 0
+        for run in generated:
+            event = completion(run, 1)
+            if event is None or db.session.get(Task, event.task_id).catatan:
+                continue
+            assert event.detail == completion(real, 1).detail
+            checked += 1
+        assert checked, "no generated run completed step 1 without a note"
+        for task in db.session.scalars(select(Task).where(Task.run_id.in_([r.id for r in generated]))):
+            step = task.step
+            assert task.due_at == calendar.add(task.created_at, step.waktu.value, step.waktu.unit), task.id
+        uploads = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "unggah")))
+        assert uploads
+        for event in uploads:
+            prefix = event.detail.rsplit("sha256 ", 1)[1][:12]
+            attachment = db.session.scalars(select(Attachment).where(
+                Attachment.task_id == event.task_id, Attachment.filename == event.detail.split(" (")[0],
+                Attachment.sha256.startswith(prefix))).first()
+            assert attachment is not None
+            assert event.detail == f"{attachment.filename} ({format_size(attachment.size)}, sha256 {attachment.sha256[:12]}…)"

@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
 from werkzeug.datastructures import MultiDict
 
 from portal.forms import engine
@@ -41,6 +39,9 @@ def table_of(spec: FormSpec, list_name: str):
 
 def export_rows(spec: FormSpec, bound, list_name: str) -> bytes:
     """The rows of table ``list_name`` of the bound form as an XLSX workbook (typed cells)."""
+    from openpyxl import Workbook  # imported on first use: ~11 MB per worker otherwise
+    from openpyxl.styles import Font, PatternFill
+
     title, columns, _ = table_of(spec, list_name)
     field_list = next(f for f in engine._lists(bound) if f.name == list_name)
     book = Workbook()
@@ -77,6 +78,8 @@ def read_rows(spec: FormSpec, list_name: str, data: bytes) -> list[dict[str, str
     title, columns, max_rows = table_of(spec, list_name)
     if len(data) > MAX_BYTES:
         raise SheetError(["Berkas XLSX paling besar 2 MB."])
+    from openpyxl import load_workbook
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

@@ -1,8 +1,6 @@
 """Admin pages for the organisation: users and their role grants, roles, units."""
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_user
 from sqlalchemy import case, false, func, or_, select
@@ -12,24 +10,16 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.extensions import db
 from portal.models import Role, Unit, User, UserRole
-from portal.models.org import UNIT_KINDS, validate_nip
+from portal.admin_forms import GrantForm, RoleForm, UnitForm, UserForm, add_error
+from portal.models.org import UNIT_KINDS, format_nip
 from portal.templating import render_page
-from portal.views.helpers import admin_required, flash_error, with_write_retry
+from portal.views.helpers import admin_required, with_write_retry
 
 bp = Blueprint("admin_org", __name__, url_prefix="/admin")
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{2,80}$")
-KEY_RE = re.compile(r"^[a-z0-9_]{1,60}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
 USER_FIELDS = {"username": "nama pengguna", "nama": "nama", "nip": "NIP", "jabatan": "jabatan", "email": "email",
                "unit_id": "unit", "active": "aktif", "is_admin": "admin"}
 DUPLICATE_USERNAME = "Nama pengguna sudah dipakai."
-
-
-def _checked(name: str) -> bool:
-    """True when checkbox ``name`` was ticked in the posted form."""
-    return request.form.get(name) in ("1", "on", "y", "true")
 
 
 def _units() -> list[Unit]:
@@ -38,14 +28,10 @@ def _units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(order, Unit.nama)))
 
 
-def _too_long(errors: dict, values: dict, limits: dict[str, int]) -> None:
-    """Add an error for each value longer than its column allows."""
-    for field, limit in limits.items():
-        if field not in errors and len(values[field]) > limit:
-            errors[field] = f"Paling banyak {limit} karakter."
+def _unit_choices(units: list[Unit]) -> list[tuple]:
+    """Choices of a unit select: no unit first."""
+    return [("", "— tanpa unit —")] + [(u.id, u.nama) for u in units]
 
-
-# --- Users -------------------------------------------------------------------------------
 
 @bp.route("/pengguna")
 @admin_required
@@ -62,60 +48,40 @@ def users():
     return render_page("admin/users.html", users=list(db.session.scalars(query)), q=q)
 
 
-def _user_values(user: User | None) -> dict:
-    """Form values of ``user`` (blank for a new user)."""
-    if user is None:
-        return {"username": "", "nama": "", "nip": "", "jabatan": "", "email": "", "unit_id": None,
-                "active": True, "is_admin": False, "password": ""}
-    values = {field: getattr(user, field) for field in USER_FIELDS}
-    values.update(nip=user.nip or "", password="")
-    return values
-
-
-def _posted_user_values() -> dict:
-    """Form values of the posted user form (the NIP as typed, for re-display)."""
-    form = request.form
-    return {"username": form.get("username", "").strip(), "nama": form.get("nama", "").strip(),
-            "nip": form.get("nip", "").strip(), "jabatan": form.get("jabatan", "").strip(),
-            "email": form.get("email", "").strip(), "unit_id": form.get("unit_id", type=int),
-            "active": _checked("active"), "is_admin": _checked("is_admin"), "password": form.get("password", "")}
-
-
-def _validate_user(values: dict, user: User | None) -> dict[str, str]:
-    """Indonesian error messages by field; empty when the values may be saved."""
-    errors: dict[str, str] = {}
-    username = values["username"]
-    if not username:
-        errors["username"] = "Nama pengguna wajib diisi."
-    elif not USERNAME_RE.match(username):
-        errors["username"] = "Nama pengguna 2–80 karakter: huruf, angka, titik, garis bawah atau tanda hubung."
+def _user_form(user: User | None, units: list[Unit], posted: bool = True) -> UserForm:
+    """The user form: the posted values on a POST of it (``posted``), otherwise the user's data
+    (or a blank new user)."""
+    if posted and request.method == "POST":
+        form = UserForm(is_new=user is None)
+    elif user is None:
+        form = UserForm(formdata=None, is_new=True)
     else:
+        form = UserForm(formdata=None, obj=user, is_new=False)
+        form.nip.data = format_nip(user.nip)
+    form.unit_id.choices = _unit_choices(units)
+    return form
+
+
+def _check_user(form: UserForm, user: User | None) -> bool:
+    """Validate the form, then what needs the database; True when the values may be saved."""
+    valid = form.validate()
+    username = form.username.data
+    if not form.username.errors and username:
         clash = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
         if clash is not None and (user is None or clash != user.id):
-            errors["username"] = DUPLICATE_USERNAME
-    if not values["nama"]:
-        errors["nama"] = "Nama wajib diisi."
-    unit = db.session.get(Unit, values["unit_id"]) if values["unit_id"] else None
-    if values["unit_id"] and unit is None:
-        errors["unit_id"] = "Unit tidak ditemukan."
-    nip = "".join(values["nip"].split())
-    if nip_error := validate_nip(nip):
-        errors["nip"] = nip_error
-    elif not nip and unit is not None and unit.jenis != "eksternal":
-        errors["nip"] = "NIP wajib diisi untuk pegawai; hanya tamu dari pihak luar yang boleh tanpa NIP."
-    if values["email"] and not EMAIL_RE.match(values["email"]):
-        errors["email"] = "Alamat email tidak valid."
-    _too_long(errors, values, {"nama": 200, "jabatan": 200, "email": 200})
-    if user is None and not values["password"]:
-        errors["password"] = "Kata sandi wajib diisi untuk pengguna baru."
-    elif values["password"] and len(values["password"]) < MIN_PASSWORD:
-        errors["password"] = f"Kata sandi paling sedikit {MIN_PASSWORD} karakter."
+            add_error(form.username, DUPLICATE_USERNAME)
+    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    if form.unit_id.data and unit is None:
+        add_error(form.unit_id, "Unit tidak ditemukan.")
+    nip = "".join((form.nip.data or "").split())
+    if not form.nip.errors and not nip and unit is not None and unit.jenis != "eksternal":
+        add_error(form.nip, "NIP wajib diisi untuk pegawai; hanya tamu dari pihak luar yang boleh tanpa NIP.")
     if user is not None and user.id == current_user.id:
-        if not values["active"]:
-            errors["active"] = "Anda tidak dapat menonaktifkan akun Anda sendiri."
-        if not values["is_admin"]:
-            errors["is_admin"] = "Anda tidak dapat mencabut hak admin akun Anda sendiri."
-    return errors
+        if not form.active.data:
+            add_error(form.active, "Anda tidak dapat menonaktifkan akun Anda sendiri.")
+        if not form.is_admin.data:
+            add_error(form.is_admin, "Anda tidak dapat mencabut hak admin akun Anda sendiri.")
+    return valid and not any(field.errors for field in form)
 
 
 def _shown(field: str, value) -> str:
@@ -155,23 +121,26 @@ def _load_user(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
 
 
-def _user_page(user: User | None, values: dict, errors: dict, status: int = 200, **grant):
+def _user_page(user: User | None, form: UserForm, status: int = 200, *, units: list[Unit] | None = None,
+               grant_form: GrantForm | None = None, grant_message: str | None = None):
     """Render the user form (and, for an existing user, the grants block)."""
-    roles = list(db.session.scalars(select(Role).order_by(Role.label)))
-    return render_page("admin/user_form.html", user=user, form=values, errors=errors, units=_units(),
-                       roles=roles, grant_error=grant.get("error"), grant_message=grant.get("message"),
-                       grant_form=grant.get("form") or {}), status
+    units = units if units is not None else _units()
+    grant_form = grant_form or _grant_form(units, formdata=None)
+    return render_page("admin/user_form.html", user=user, form=form, grant_form=grant_form,
+                       grant_message=grant_message), status
 
 
 @bp.route("/pengguna/baru", methods=["GET", "POST"])
 @admin_required
 def user_new():
-    """Create a user; bad input re-renders the form with messages (HTTP 400)."""
+    """Create a user; bad input re-renders the form with messages beside the fields (HTTP 400)."""
+    units = _units()
+    form = _user_form(None, units)
     if request.method == "GET":
-        return _user_page(None, _user_values(None), {})
-    values = _posted_user_values()
-    errors = _validate_user(values, None)
-    if not errors:
+        return _user_page(None, form, units=units)
+    if _check_user(form, None):
+        values = form.values()
+
         def action():
             user = User(password_hash="", active=True, is_admin=False)
             _apply_user(user, values)
@@ -183,11 +152,11 @@ def user_new():
         try:
             user = with_write_retry(action)
         except IntegrityError:
-            errors["username"] = DUPLICATE_USERNAME
+            add_error(form.username, DUPLICATE_USERNAME)
         else:
             flash(f"Pengguna {user.nama} dibuat. Tambahkan perannya di bawah.", "success")
             return redirect(url_for("admin_org.user_edit", user_id=user.id))
-    return _user_page(None, values, errors, 400)
+    return _user_page(None, form, 400, units=units)
 
 
 @bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
@@ -195,11 +164,13 @@ def user_new():
 def user_edit(user_id: int):
     """Edit a user's data; an admin cannot deactivate or un-admin themself."""
     user = _load_user(user_id)
+    units = _units()
+    form = _user_form(user, units)
     if request.method == "GET":
-        return _user_page(user, _user_values(user), {})
-    values = _posted_user_values()
-    errors = _validate_user(values, user)
-    if not errors:
+        return _user_page(user, form, units=units)
+    if _check_user(form, user):
+        values = form.values()
+
         def action():
             changes = _apply_user(user, values)
             if changes:
@@ -208,11 +179,11 @@ def user_edit(user_id: int):
         try:
             changes = with_write_retry(action)
         except IntegrityError:
-            errors["username"] = DUPLICATE_USERNAME
+            add_error(form.username, DUPLICATE_USERNAME)
         else:
             flash(f"Data {user.nama} disimpan." if changes else "Tidak ada perubahan.", "success")
             return redirect(url_for("admin_org.user_edit", user_id=user.id))
-    return _user_page(_load_user(user_id), values, errors, 400)
+    return _user_page(_load_user(user_id), form, 400, units=units)
 
 
 # --- Role grants ---------------------------------------------------------------------------
@@ -222,15 +193,27 @@ def _grant_text(role: Role, unit: Unit | None) -> str:
     return f"{role.label} ({unit.nama})" if unit else role.label
 
 
-def _grant_done(user: User, *, error: str | None = None, message: str | None = None, form: dict | None = None):
-    """Answer a grant change: the grants block for htmx, otherwise a redirect to the edit page."""
-    if request.htmx:
+def _grant_form(units: list[Unit], formdata=...) -> GrantForm:
+    """The grant form with the roles and units to choose from (``formdata=None``: blank)."""
+    form = GrantForm() if formdata is ... else GrantForm(formdata=formdata)
+    roles = list(db.session.scalars(select(Role).order_by(Role.label)))
+    form.role_id.choices = [("", "— pilih peran —")] + [
+        (r.id, r.label + (" (per unit)" if r.per_unit else "") + (" (pihak luar)" if r.external else "")) for r in roles]
+    form.unit_id.choices = _unit_choices(units)
+    return form
+
+
+def _grant_done(user: User, *, form: GrantForm | None = None, message: str | None = None):
+    """Answer a grant change: the grants block for htmx; otherwise the edit page again with the
+    messages beside the fields (HTTP 400), or a redirect to it after a change."""
+    failed = form is not None and any(field.errors for field in form)
+    if request.htmx or failed:
         db.session.expire(user, ["roles"])
-        return _user_page(user, _user_values(user), {}, 200, error=error, message=message, form=form)[0]
-    if error:
-        flash_error(error)
-    elif message:
-        flash(message, "success")
+        units = _units()
+        page, status = _user_page(user, _user_form(user, units, posted=False), 400 if failed else 200,
+                                  units=units, grant_form=form if failed else None, grant_message=message)
+        return (page, 200) if request.htmx else (page, status)
+    flash(message, "success")
     return redirect(url_for("admin_org.user_edit", user_id=user.id) + "#peran")
 
 
@@ -239,24 +222,22 @@ def _grant_done(user: User, *, error: str | None = None, message: str | None = N
 def grant_add(user_id: int):
     """Grant a role to a user; a per-unit role needs a unit, a duplicate grant is refused."""
     user = _load_user(user_id)
-    role_id = request.form.get("role_id", type=int)
-    unit_id = request.form.get("unit_id", type=int)
-    role = db.session.get(Role, role_id) if role_id else None
-    unit = db.session.get(Unit, unit_id) if unit_id else None
-    form = {"role_id": role_id, "unit_id": unit_id}
-    error = None
-    if role is None:
-        error = "Pilih peran yang akan diberikan."
-    elif unit_id and unit is None:
-        error = "Unit tidak ditemukan."
-    elif role.per_unit and unit is None:
-        error = f"Peran {role.label} dipegang per unit: pilih unitnya."
-    elif not role.per_unit and unit is not None:
-        error = f"Peran {role.label} tidak dipegang per unit: kosongkan pilihan unit."
-    elif any(g.role_id == role.id and g.unit_id == unit_id for g in user.roles):
-        error = f"{user.nama} sudah memegang peran {_grant_text(role, unit)}."
-    if error:
-        return _grant_done(user, error=error, form=form)
+    form = _grant_form(_units())
+    form.validate()
+    role = db.session.get(Role, form.role_id.data) if form.role_id.data else None
+    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    if form.role_id.data and role is None:
+        add_error(form.role_id, "Peran tidak ditemukan.")
+    elif form.unit_id.data and unit is None:
+        add_error(form.unit_id, "Unit tidak ditemukan.")
+    elif role is not None and role.per_unit and unit is None:
+        add_error(form.unit_id, f"Peran {role.label} dipegang per unit: pilih unitnya.")
+    elif role is not None and not role.per_unit and unit is not None:
+        add_error(form.unit_id, f"Peran {role.label} tidak dipegang per unit: kosongkan pilihan unit.")
+    elif role is not None and any(g.role_id == role.id and g.unit_id == form.unit_id.data for g in user.roles):
+        add_error(form.role_id, f"{user.nama} sudah memegang peran {_grant_text(role, unit)}.")
+    if any(field.errors for field in form):
+        return _grant_done(user, form=form)
 
     def action():
         db.session.add(UserRole(user_id=user.id, role_id=role.id, unit_id=unit.id if unit else None))
@@ -265,7 +246,8 @@ def grant_add(user_id: int):
     try:
         with_write_retry(action)
     except IntegrityError:
-        return _grant_done(user, error=f"{user.nama} sudah memegang peran {_grant_text(role, unit)}.", form=form)
+        add_error(form.role_id, f"{user.nama} sudah memegang peran {_grant_text(role, unit)}.")
+        return _grant_done(user, form=form)
     return _grant_done(user, message=f"Peran {_grant_text(role, unit)} diberikan.")
 
 
@@ -302,36 +284,33 @@ def _changes(obj, form: dict, labels: dict[str, str]) -> list[str]:
     return changes
 
 
-def _check_code(errors: dict, field: str, model, name: str, limit: int) -> str:
-    """The posted key/kode of a new role or unit; unique, lowercase letters, digits and underscore."""
-    value = request.form.get(field, "").strip()
-    if not value:
-        errors[field] = f"{name} wajib diisi."
-    elif not KEY_RE.match(value) or len(value) > limit:
-        errors[field] = f"{name} hanya boleh huruf kecil, angka dan garis bawah (paling banyak {limit} karakter)."
-    elif db.session.scalar(select(model.id).where(getattr(model, field) == value)) is not None:
-        errors[field] = f"{name} sudah dipakai."
-    return value
+def _code_taken(form, field: str, model, name: str) -> None:
+    """A new role key / unit kode must not be in use yet."""
+    value = getattr(form, field).data
+    if not getattr(form, field).errors and db.session.scalar(
+            select(model.id).where(getattr(model, field) == value)) is not None:
+        add_error(getattr(form, field), f"{name} sudah dipakai.")
 
 
-def _save(obj, new: bool, form: dict, errors: dict, labels: dict, action: str, code_field: str):
+def _save(obj, new: bool, form, labels: dict, action: str, code_field: str):
     """Create or update a role/unit with an audit event; a redirect, or None when there are errors."""
-    code = form[code_field]
+    if any(field.errors for field in form):
+        return None
+    values = {name: getattr(form, name).data for name in labels}
+    code = getattr(form, code_field).data if new else getattr(obj, code_field)
 
     def write():
-        changes = _changes(obj, form, labels)
+        changes = _changes(obj, values, labels)
         if new:
             db.session.add(obj)
-            shown = ", ".join(f"{labels[f]} {_shown(f, form[f])}" for f in labels)
+            shown = ", ".join(f"{labels[f]} {_shown(f, values[f])}" for f in labels)
             audit.record(action, detail=f"Membuat {action} {code}: {shown}")
         elif changes:
             audit.record(action, detail=f"Mengubah {action} {code}: " + "; ".join(changes))
-    if errors:
-        return None
     try:
         with_write_retry(write)
     except IntegrityError:
-        errors[code_field] = "Kunci peran sudah dipakai." if action == "peran" else "Kode unit sudah dipakai."
+        add_error(getattr(form, code_field), "Kunci peran sudah dipakai." if action == "peran" else "Kode unit sudah dipakai.")
         return None
     flash(f"{action.capitalize()} {code} disimpan.", "success")
     return redirect(url_for("admin_org.roles" if action == "peran" else "admin_org.units"))
@@ -339,6 +318,15 @@ def _save(obj, new: bool, form: dict, errors: dict, labels: dict, action: str, c
 
 ROLE_LABELS = {"label": "nama", "per_unit": "per unit", "external": "pihak luar"}
 UNIT_LABELS = {"nama": "nama", "jenis": "jenis"}
+
+
+def _bound(form_class, obj):
+    """``form_class`` with the posted values on POST, else with ``obj``'s (blank when None); the
+    key/kode field is dropped for an existing object (it stays as created)."""
+    form = form_class() if request.method == "POST" else form_class(formdata=None, obj=obj)
+    if obj is not None:
+        del form[form_class.code_field]
+    return form
 
 
 @bp.route("/peran", methods=["GET", "POST"], endpoint="roles")
@@ -350,29 +338,25 @@ def role_page(role_id: int | None = None):
     The key of an existing role stays: SOP steps and open tasks refer to it.
     """
     role = (db.session.get(Role, role_id) or abort(404)) if role_id else None
-    form = {"key": role.key if role else "", "label": role.label if role else "",
-            "per_unit": bool(role and role.per_unit), "external": bool(role and role.external)}
-    errors: dict[str, str] = {}
+    form = _bound(RoleForm, role)
+    failed = False
     if request.method == "POST":
-        form.update(label=request.form.get("label", "").strip(), per_unit=_checked("per_unit"),
-                    external=_checked("external"))
+        form.validate()
         if role is None:
-            form["key"] = _check_code(errors, "key", Role, "Kunci peran", 60)
-        elif form["per_unit"] and not role.per_unit:
+            _code_taken(form, "key", Role, "Kunci peran")
+        elif form.per_unit.data and not role.per_unit:
             unscoped = db.session.scalar(select(func.count()).select_from(UserRole).where(
                 UserRole.role_id == role.id, UserRole.unit_id.is_(None)))
             if unscoped:
-                errors["per_unit"] = f"{unscoped} pemberian peran ini tanpa unit. Cabut dahulu, lalu berikan per unit."
-        if not form["label"]:
-            errors["label"] = "Nama peran wajib diisi."
-        _too_long(errors, form, {"label": 200})
-        if done := _save(role or Role(key=form["key"]), role is None, form, errors, ROLE_LABELS, "peran", "key"):
+                add_error(form.per_unit, f"{unscoped} pemberian peran ini tanpa unit. Cabut dahulu, lalu berikan per unit.")
+        if done := _save(role or Role(key=form.key.data), role is None, form, ROLE_LABELS, "peran", "key"):
             return done
+        failed = True
     holders = dict(db.session.execute(select(UserRole.role_id, func.count(func.distinct(UserRole.user_id)))
                                       .group_by(UserRole.role_id)).all())
     roles = list(db.session.scalars(select(Role).order_by(Role.label)))
-    return render_page("admin/roles.html", roles=roles, holders=holders, form=form, errors=errors,
-                       editing=role), 400 if errors else 200
+    return render_page("admin/roles.html", roles=roles, holders=holders, form=form, failed=failed,
+                       editing=role), 400 if failed else 200
 
 
 @bp.route("/unit", methods=["GET", "POST"], endpoint="units")
@@ -384,21 +368,16 @@ def unit_page(unit_id: int | None = None):
     The kode of an existing unit stays.
     """
     unit = (db.session.get(Unit, unit_id) or abort(404)) if unit_id else None
-    form = {"kode": unit.kode if unit else "", "nama": unit.nama if unit else "",
-            "jenis": unit.jenis if unit else "bidang"}
-    errors: dict[str, str] = {}
+    form = _bound(UnitForm, unit)
+    failed = False
     if request.method == "POST":
-        form.update(nama=request.form.get("nama", "").strip(), jenis=request.form.get("jenis", ""))
+        form.validate()
         if unit is None:
-            form["kode"] = _check_code(errors, "kode", Unit, "Kode unit", 40)
-        if not form["nama"]:
-            errors["nama"] = "Nama unit wajib diisi."
-        _too_long(errors, form, {"nama": 200})
-        if form["jenis"] not in UNIT_KINDS:
-            errors["jenis"] = "Pilih jenis unit."
-        if done := _save(unit or Unit(kode=form["kode"]), unit is None, form, errors, UNIT_LABELS, "unit", "kode"):
+            _code_taken(form, "kode", Unit, "Kode unit")
+        if done := _save(unit or Unit(kode=form.kode.data), unit is None, form, UNIT_LABELS, "unit", "kode"):
             return done
+        failed = True
     members = dict(db.session.execute(select(User.unit_id, func.count()).where(User.unit_id.is_not(None))
                                       .group_by(User.unit_id)).all())
     return render_page("admin/units.html", units=_units(), members=members, kinds=UNIT_KINDS, form=form,
-                       errors=errors, editing=unit), 400 if errors else 200
+                       failed=failed, editing=unit), 400 if failed else 200

@@ -64,6 +64,32 @@ def latest_record(*, kode: str, form: str, tahun: int, unit_id: int | None = Non
     return db.session.scalars(query.limit(1)).first()
 
 
+def covering_record(*, kode: str, form: str, tahun: int, period: list[str]) -> FormRecord | None:
+    """The latest finished record of SOP ``kode``/``form`` whose fields ``period`` =
+    [start, end] (years) cover ``tahun``, whatever year its run was filed under (a
+    five-year Renstra read by the report of one of its years)."""
+    query = (select(FormRecord).join(Run, Run.id == FormRecord.run_id)
+             .where(FormRecord.sop_kode == kode, FormRecord.form_key == form, Run.status == "selesai",
+                    FormRecord.tahun <= tahun, FormRecord.tahun >= tahun - 10)
+             .order_by(Run.finished_at.desc(), FormRecord.id.desc()).limit(50))
+    start, end = period
+    for record in db.session.scalars(query):
+        try:
+            if int((record.data or {}).get(start)) <= tahun <= int((record.data or {}).get(end)):
+                return record
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def run_records(record: FormRecord) -> list[FormRecord]:
+    """Every record of ``record``'s run for the same form (one per unit of a fan-out step), ``record`` first."""
+    others = db.session.scalars(select(FormRecord).where(FormRecord.run_id == record.run_id,
+                                                         FormRecord.form_key == record.form_key,
+                                                         FormRecord.id != record.id).order_by(FormRecord.id))
+    return [record, *others]
+
+
 def latest(kode: str, form: str, tahun: int, unit: int | None = None) -> dict | None:
     """Plugin-facing: the latest finished data of ``form`` of SOP ``kode`` for ``tahun``
     (and ``unit`` id), as plain data: ``{"data", "run_id", "sop_id", "tahun", "unit_id",
@@ -75,4 +101,4 @@ def latest(kode: str, form: str, tahun: int, unit: int | None = None) -> dict | 
             "unit_id": record.unit_id, "schema_version": record.schema_version, "created_at": record.created_at}
 
 
-__all__ = ["write_run_records", "latest_record", "latest", "schema_version"]
+__all__ = ["write_run_records", "latest_record", "covering_record", "run_records", "latest", "schema_version"]

@@ -39,6 +39,22 @@ class ColumnSource(Strict):
     table: str | None = Field(None, alias="tabel", pattern=KEY_PATTERN,
                               description="tabel di formulir sumber (kosong: formulir jenis tabel)")
     column: str | None = Field(None, alias="kolom", pattern=KEY_PATTERN, description="kolom sumber (kosong: kunci yang sama)")
+    match: str | None = Field(None, alias="cocok", pattern=KEY_PATTERN,
+                              description="baris dicocokkan lewat kolom ini (mis. indikator), bukan urutan")
+    year_offset: int = Field(0, alias="tahun", ge=-10, le=0,
+                             description="tahun sumber relatif terhadap tahun pelaksanaan: 0, -1 (tahun lalu), ...")
+    period: list[str] | None = Field(None, alias="periode", min_length=2, max_length=2,
+                                     description="[awal, akhir]: rekaman yang periodenya mencakup tahun pelaksanaan")
+    entry: int | None = Field(None, alias="entri", ge=1, description="formulir berulang: hanya entri ke-n (mis. 1)")
+    unique: bool = Field(False, alias="unik", description="nilai yang sama hanya sekali (mis. daftar sasaran)")
+
+    @model_validator(mode="after")
+    def _one_year_rule(self) -> "ColumnSource":
+        if self.period and self.year_offset:
+            raise ValueError('"tahun" dan "periode" tidak dapat dipakai bersama')
+        if self.match and self.unique:
+            raise ValueError('"cocok" dan "unik" tidak dapat dipakai bersama')
+        return self
 
 
 class FieldSpec(Strict):
@@ -55,6 +71,8 @@ class FieldSpec(Strict):
     help: str = Field("", alias="petunjuk")
     width: int | None = Field(None, alias="lebar", ge=2, le=80)
     source: ColumnSource | None = Field(None, alias="sumber", description="kolom tabel: diisi awal dari SOP lain")
+    required_with: str | None = Field(None, alias="wajib_bila", pattern=KEY_PATTERN,
+                                      description="wajib diisi bila isian/kolom ini diisi (mis. pagu bila realisasi)")
 
     @field_validator("key")
     @classmethod
@@ -103,6 +121,8 @@ def _no_column_source(fields: list[FieldSpec], where: str) -> None:
 def _check_formulas(fields: list[FieldSpec], where: str) -> None:
     keys = {f.key for f in fields}
     for field in fields:
+        if field.required_with and (field.required_with not in keys or field.required_with == field.key):
+            raise ValueError(f'{where} {field.key}: wajib_bila "{field.required_with}" bukan kolom/isian lain')
         if field.formula:
             unknown = Formula(field.formula).names - keys
             if unknown:

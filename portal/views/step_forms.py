@@ -33,16 +33,25 @@ def prefill(spec: FormSpec, task: Task):
 
 
 def _column_finder(task: Task):
-    """``find(sop, form)``: the latest finished record for a column ``sumber`` (cached)."""
+    """``find(source)``: the records a column ``sumber`` reads (cached): the latest finished
+    record of the run's tahun (plus ``tahun`` offset, or the one whose ``periode`` covers
+    it), and with ``cocok`` every unit's record of that run."""
     from portal import records
 
     run, cache = task.run, {}
+    unit_id = task.unit_id if task.unit_id is not None else run.unit_id
 
-    def find(sop: str, form: str):
-        if (sop, form) not in cache:
-            cache[sop, form] = records.latest_record(kode=sop, form=form, tahun=run.tahun,
-                                                     unit_id=task.unit_id if task.unit_id is not None else run.unit_id)
-        return cache[sop, form]
+    def find(source):
+        key = (source.sop, source.form, source.year_offset, tuple(source.period or ()), bool(source.match))
+        if key not in cache:
+            if source.period:
+                record = records.covering_record(kode=source.sop, form=source.form, tahun=run.tahun,
+                                                 period=list(source.period))
+            else:
+                record = records.latest_record(kode=source.sop, form=source.form,
+                                               tahun=run.tahun + source.year_offset, unit_id=unit_id)
+            cache[key] = records.run_records(record) if record is not None and source.match else record
+        return cache[key]
 
     return find
 
@@ -82,7 +91,9 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
         return None, bound, [exc.message]
     used = [prefill(spec, task)]
     find = _column_finder(task)
-    used += [find(c.source.sop, c.source.form) for _, c in spec.column_sources()]
+    for _, column in spec.column_sources():
+        found = find(column.source)
+        used.append(found[0] if isinstance(found, list) else found)
     sources = []
     for record in used:
         if record is not None and record.run_id not in {s["run_id"] for s in sources}:

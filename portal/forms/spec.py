@@ -247,6 +247,7 @@ class DocumentSpec(Strict):
                           description="pola nama berkas: {kunci}, {tahun}, {run}, {kode}")
     available_from: int | None = Field(None, alias="tersedia_dari", ge=1)
     final_after: int | None = Field(None, alias="final_setelah", ge=1)
+    docx: bool = Field(False, description="juga sebagai DOCX yang dapat disunting (dari HTML yang sama)")
 
     @field_validator("filename")
     @classmethod

@@ -15,10 +15,15 @@ def declared_spec(task: Task) -> FormSpec | None:
 
 
 def previous_data(task: Task, run_tasks: list[Task]) -> dict:
-    """What the last completion of this step entered (same unit on a fan-out step)."""
+    """What the last completion of this step entered (same unit on a fan-out step); when
+    this step has none yet, what the latest completed step naming the same form entered."""
     earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id
                and (t.unit_id == task.unit_id or not task.step.fan_out)]
-    return earlier[-1].form_data if earlier else {}
+    if not earlier and task.step.form:  # a correction step naming the form an earlier step filled
+        same_form = {s.no for s in task.run.sop.steps if s.form == task.step.form and not s.fan_out}
+        earlier = [t for t in run_tasks if t.step_no in same_form and t.form_data and t.id != task.id
+                   and t.outcome in ("selesai", "setuju")]
+    return {k: v for k, v in earlier[-1].form_data.items() if k != "_sumber"} if earlier else {}
 
 
 def prefill(spec: FormSpec, task: Task):

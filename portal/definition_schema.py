@@ -44,6 +44,7 @@ class IdentitySpec(Strict):
     peralatan: TextOrList = ""
     peringatan: TextOrList = ""
     pencatatan: TextOrList = ""
+    langkah_dirancang: bool = False  # the steps are drafted from similar SOPs, not the agency's document
 
 
 class LaneSpec(Strict):
@@ -74,6 +75,17 @@ class StepSpec(Strict):
     berkas_wajib: Any = 0  # required output files: true or a count 0-20; checked in sop_validate
 
 
+class DemoRunSpec(Strict):
+    """``[[contoh]]``: a demo run ``flask demo load`` creates through the real runner."""
+
+    judul: str = Field(min_length=1)
+    tahun: int | None = Field(default=None, ge=2000, le=2100)
+    sampai_langkah: int | None = None  # stop with this step open (absent: run to the end)
+    unit_selesai: int = Field(default=0, ge=0)  # on that fan-out step: how many units hand in first
+    kembali: list[int] = Field(default_factory=list)  # steps that send the run back once before approving
+    data: dict[str, str] = Field(default_factory=dict)  # form key -> JSON file beside the definition
+
+
 class DefinitionFile(Strict):
     """A whole definition file (``sop.toml``)."""
 
@@ -82,6 +94,8 @@ class DefinitionFile(Strict):
     langkah: list[StepSpec] = Field(min_length=1)
     formulir: list[FormSpec] = Field(default_factory=list)
     dokumen: list[DocumentSpec] = Field(default_factory=list)
+    sertakan: list[str] = Field(default_factory=list)  # sibling files whose [[formulir]]/[[dokumen]] are appended
+    contoh: list[DemoRunSpec] = Field(default_factory=list)
 
 
 _MESSAGES = {
@@ -93,6 +107,7 @@ _MESSAGES = {
     "list_type": "harus daftar [..]", "dict_type": "harus tabel { .. }", "model_type": "harus tabel { .. }",
     "string_pattern_mismatch": "hanya boleh huruf kecil, angka dan garis bawah, diawali huruf",
     "too_short": "tidak boleh kosong",
+    "greater_than_equal": "terlalu kecil", "less_than_equal": "terlalu besar",
 }
 
 

@@ -37,15 +37,19 @@ def actor_for(task: Task) -> User:
     raise LookupError(f"Tidak ada pengguna untuk peran {task.role_key}")
 
 
-def step_once(run: Run, now: datetime, *, action: str | None = None, catatan: str = "", only_units: int | None = None) -> None:
-    """Complete the run's open task(s) as their pelaksana at ``now`` (a fan-out step: the first ``only_units``)."""
+def step_once(run: Run, now: datetime, *, action: str | None = None, catatan: str = "", only_units: int | None = None,
+              form_values: dict[str, dict] | None = None) -> None:
+    """Complete the run's open task(s) as their pelaksana at ``now`` (a fan-out step: the first ``only_units``);
+    a form named in ``form_values`` gets that data, any other declared form generated sample data."""
     open_tasks = list(db.session.scalars(select(Task).where(Task.run_id == run.id, Task.status == "terbuka").order_by(Task.id)))
     for index, task in enumerate(open_tasks[:only_units] if only_units else open_tasks):
         user = actor_for(task)
         step = task.step
         chosen = action or ("setuju" if step.decision else "selesai")
         spec = run.sop.form(step.form)
-        form_data = sample_data(spec) if spec is not None and chosen != "kembali" else None
+        form_data = None
+        if spec is not None and chosen != "kembali":
+            form_data = (form_values or {}).get(step.form) or sample_data(spec)
         if step.output and chosen != "kembali" and (step.form or step.fan_out or step.handover):
             sample_document(run, step.output[:60], task, user, at=now)
         receiver = None
@@ -141,14 +145,18 @@ def sample_runs_of_other_sops(existing: set[str], started: datetime) -> int:
     """One finished run of every other loaded SOP, its forms filled with sample data
     generated from their declarations (so a new plugin shows up in the demo too)."""
     from portal.access import can_start
+    from portal.demo_contoh import chain_order, create_declared_runs  # it builds on step_once above
 
     registry = current_app.extensions["portal_plugins"]
     calendar = current_app.extensions["worktime"]
     users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
     created = 0
-    for definition in registry.sorted_definitions():
-        judul = f"{definition.nama} (contoh)"
+    for definition in chain_order(registry.sorted_definitions()):
         starter = next((u for u in users if can_start(u, definition)), None)
+        if definition.demo_runs and starter is not None:
+            created += create_declared_runs(definition, starter, existing, started)
+            continue
+        judul = f"{definition.nama} (contoh)"
         if definition.id == "pk_jabar" or judul in existing or starter is None:
             continue
         run = runner.start_run(definition, starter, judul=judul, tahun=local_year(started), unit_id=starter.unit_id,
@@ -167,3 +175,4 @@ def sample_runs_of_other_sops(existing: set[str], started: datetime) -> int:
 def local_year(moment: datetime) -> int:
     """The agency's local year of ``moment``."""
     return current_app.extensions["worktime"].to_local(moment).year
+

@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import pkgutil
 import sys
+import tomllib
 import traceback
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -148,6 +149,19 @@ def _builtin_modules(registry: PluginRegistry):
             registry.problems.append(PluginProblem(info.name, str(Path(package.__path__[0]) / info.name), _reason(exc)))
 
 
+def _definition_files(folder: Path) -> list[str]:
+    """The folder's TOML files except those another one includes with ``sertakan`` (shared forms)."""
+    files = sorted(folder.glob("*.toml"))
+    included: set[str] = set()
+    for path in files:
+        try:
+            names = tomllib.loads(path.read_text(encoding="utf-8")).get("sertakan", [])
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue  # reported when the file itself loads
+        included.update(n for n in names if isinstance(n, str)) if isinstance(names, list) else None
+    return [str(p) for p in files if p.name not in included]
+
+
 def _load_folder(registry: PluginRegistry, folder: Path) -> ModuleType | None:
     """Import a drop-in plugin folder; a folder with only TOML files is a data plugin."""
     init = folder / "__init__.py"
@@ -155,7 +169,7 @@ def _load_folder(registry: PluginRegistry, folder: Path) -> ModuleType | None:
     if not init.exists():
         module = ModuleType(module_name)
         module.__file__ = str(folder / "(tanpa __init__.py)")
-        toml_files = sorted(str(p) for p in folder.glob("*.toml"))
+        toml_files = _definition_files(folder)
         if not toml_files:
             registry.problems.append(PluginProblem(folder.name, str(folder), "folder tidak berisi __init__.py maupun berkas .toml"))
             return None

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable
@@ -118,6 +118,8 @@ class SopDefinition:
     forms: tuple = ()  # FormSpec of each [[formulir]]
     documents: tuple = ()  # DocumentSpec of each [[dokumen]]
     per_unit_lanes: tuple[str, ...] = ()  # lanes declared with per_unit = true
+    designed_steps: bool = False  # [identitas] langkah_dirancang: steps drafted from similar SOPs
+    demo_runs: tuple = field(default=(), compare=False)  # DemoRunSpec of each [[contoh]]; not pinned to runs
 
     @property
     def ident(self) -> str:
@@ -152,6 +154,8 @@ class SopDefinition:
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready) for export and for pinning a run to this version."""
         data = asdict(self)
+        data.pop("demo_runs")
+        data["langkah_dirancang"] = data.pop("designed_steps")
         data["pelaksana"] = [{"key": k, "label": v} for k, v in self.pelaksana]
         data["steps"] = [_step_to_dict(s) for s in self.steps]
         data["forms"] = [f.model_dump(mode="json", by_alias=True, exclude_none=True) for f in self.forms]
@@ -167,6 +171,7 @@ class SopDefinition:
         steps = tuple(_step_from_dict(s) for s in data["steps"])
         values = {k: v for k, v in data.items() if k not in ("steps", "pelaksana", "disahkan_oleh", "forms", "documents")}
         values["per_unit_lanes"] = tuple(values.get("per_unit_lanes", ()))
+        values["designed_steps"] = bool(values.pop("langkah_dirancang", False))
         for key in ("dasar_hukum", "kualifikasi_pelaksana", "keterkaitan", "peralatan", "peringatan", "pencatatan"):
             values[key] = tuple(values[key])
         return cls(
@@ -224,7 +229,36 @@ def load_definition_file(path: str | Path, plugin: str = "") -> SopDefinition:
         raise DefinitionError(str(path), [f"berkas tidak dapat dibaca: {exc}"]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError(str(path), [f"TOML tidak sah: {exc}"]) from exc
+    _include_siblings(raw, path)
     return parse_definition(raw, source=str(path), plugin=plugin)
+
+
+INCLUDABLE = ("formulir", "dokumen")
+
+
+def _include_siblings(raw: dict[str, Any], path: Path) -> None:
+    """Append the ``[[formulir]]`` and ``[[dokumen]]`` of the files named in ``sertakan``
+    (beside ``path``) to ``raw``, so two versions of one SOP share their forms and documents."""
+    names = raw.pop("sertakan", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise DefinitionError(str(path), ['sertakan: harus daftar nama berkas, mis. ["formulir_pk.toml"]'])
+    problems = []
+    for name in names:
+        sibling = path.parent / name
+        if Path(name).name != name or not sibling.is_file():
+            problems.append(f"sertakan: berkas {name!r} tidak ada di samping {path.name}")
+            continue
+        try:
+            included = tomllib.loads(sibling.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            problems.append(f"sertakan {name}: tidak dapat dibaca: {exc}")
+            continue
+        for key in sorted(set(included) - set(INCLUDABLE)):
+            problems.append(f"sertakan {name}, field {key}: hanya [[formulir]] dan [[dokumen]] yang dapat disertakan")
+        for key in INCLUDABLE:
+            raw.setdefault(key, []).extend(included.get(key, []))
+    if problems:
+        raise DefinitionError(str(path), problems)
 
 
 def parse_definition(raw: dict[str, Any], source: str = "<data>", plugin: str = "") -> SopDefinition:

@@ -54,6 +54,7 @@ class Validator:
         lanes = self._lanes()
         steps = self._steps(dict(lanes))
         self._forms_and_documents(model, {s.no for s in steps})
+        self._demo_runs(model, {s.no: s for s in steps})
         if self.problems:
             raise DefinitionError(self.source, self.problems)
         signer = ident.get("disahkan_oleh") or {}
@@ -82,6 +83,8 @@ class Validator:
             forms=tuple(model.formulir),
             documents=tuple(model.dokumen),
             per_unit_lanes=tuple(k for k, v in model.pelaksana.items() if not isinstance(v, str) and v.per_unit),
+            designed_steps=bool(ident.get("langkah_dirancang")),
+            demo_runs=tuple(model.contoh),
         )
 
     def _forms_and_documents(self, model, numbers: set[int]) -> None:
@@ -94,6 +97,24 @@ class Validator:
             for field, no in (("tersedia_dari", doc.available_from), ("final_setelah", doc.final_after)):
                 if no is not None and no not in numbers:
                     self.problem(f"dokumen {doc.key}, field {field}", f"langkah {no} tidak ada")
+
+    def _demo_runs(self, model, steps: dict[int, Step]) -> None:
+        """``[[contoh]]`` names existing steps, decisions for ``kembali``, declared forms and files that exist."""
+        from pathlib import Path
+
+        forms = {f.key for f in model.formulir}
+        for index, demo in enumerate(model.contoh, start=1):
+            where = f"contoh ke-{index}"
+            if demo.sampai_langkah is not None and demo.sampai_langkah not in steps:
+                self.problem(f"{where}, field sampai_langkah", f"langkah {demo.sampai_langkah} tidak ada")
+            for no in demo.kembali:
+                if no not in steps or steps[no].decision is None:
+                    self.problem(f"{where}, field kembali", f"langkah {no} tidak ada atau tidak punya kembali_ke")
+            for key, name in demo.data.items():
+                if key not in forms:
+                    self.problem(f"{where}, field data", f'formulir "{key}" tidak dideklarasikan')
+                if self.source.startswith("<") or not (Path(self.source).parent / name).is_file():
+                    self.problem(f"{where}, field data", f"berkas {name!r} tidak ada di samping definisi")
 
     def _lanes(self) -> list[tuple[str, str]]:
         lanes = self.raw.get("pelaksana")

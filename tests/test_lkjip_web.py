@@ -60,17 +60,17 @@ def value_of(page, name):
     return match and match.group(1)
 
 
-def earlier_lkjip(other, demo, tahun, realisasi):
+def earlier_report(other, demo, tahun, realisasi, sop_id="lkjip_tanjabbar"):
     rows = [{**row, "arah": arah, "realisasi": value} for row, arah, value in
             zip(chain.PK_ROWS, ["naik", "naik", "turun"], realisasi)]
-    return chain.finish(other, demo, "lkjip_tanjabbar", tahun, {"capaian": {"baris": rows}}, judul=f"LKjIP {tahun}")
+    return chain.finish(other, demo, sop_id, tahun, {"capaian": {"baris": rows}}, judul=f"{sop_id} {tahun}")
 
 
 def test_lkjip_run_prefilled_from_the_chain_report_pdf_and_docx(app, demo, client, tmp_path):
     other = chain.chain_app(app, tmp_path)
     sources = chain.build_chain(other, demo, 2026)
-    earlier_lkjip(other, demo, 2024, [400, 75, 10])
-    earlier_lkjip(other, demo, 2025, [450, 78, 8])
+    earlier_report(other, demo, 2024, [400, 75, 10], sop_id="lakip_tanjabbar")  # the older name counts too
+    earlier_report(other, demo, 2025, [450, 78, 8])
     run_id = chain.start(other, demo, judul="LKjIP Tahun 2026")
     web = other.test_client()
     act(web, "kadis", run_id)

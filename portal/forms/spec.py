@@ -34,7 +34,7 @@ class Source(Strict):
 class ColumnSource(Strict):
     """Where one table column is prefilled from: a column of another SOP's latest record."""
 
-    sop: str = Field(description="kode SOP sumber")
+    sop: str | list[str] = Field(description="kode SOP sumber, atau daftar kode (yang paling akhir selesai dipakai)")
     form: str = Field(alias="formulir", description="kunci formulir di SOP sumber")
     table: str | None = Field(None, alias="tabel", pattern=KEY_PATTERN,
                               description="tabel di formulir sumber (kosong: formulir jenis tabel)")
@@ -48,8 +48,20 @@ class ColumnSource(Strict):
     entry: int | None = Field(None, alias="entri", ge=1, description="formulir berulang: hanya entri ke-n (mis. 1)")
     unique: bool = Field(False, alias="unik", description="nilai yang sama hanya sekali (mis. daftar sasaran)")
 
+    @property
+    def kodes(self) -> tuple[str, ...]:
+        """The source SOP kode(s) as a tuple."""
+        return (self.sop,) if isinstance(self.sop, str) else tuple(self.sop)
+
+    @property
+    def label(self) -> str:
+        """The source SOP kode(s) for messages, e.g. "LKJIP/LAKIP"."""
+        return "/".join(k.upper() for k in self.kodes)
+
     @model_validator(mode="after")
     def _one_year_rule(self) -> "ColumnSource":
+        if not self.kodes:
+            raise ValueError("sop tidak boleh kosong")
         if self.period and self.year_offset:
             raise ValueError('"tahun" dan "periode" tidak dapat dipakai bersama')
         if self.match and self.unique:

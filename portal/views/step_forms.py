@@ -46,15 +46,16 @@ def _column_finder(task: Task):
     run, cache = task.run, {}
     unit_id = task.unit_id if task.unit_id is not None else run.unit_id
 
+    def latest(kode: str, source):
+        if source.period:
+            return records.covering_record(kode=kode, form=source.form, tahun=run.tahun, period=list(source.period))
+        return records.latest_record(kode=kode, form=source.form, tahun=run.tahun + source.year_offset, unit_id=unit_id)
+
     def find(source):
-        key = (source.sop, source.form, source.year_offset, tuple(source.period or ()), bool(source.match))
+        key = (source.kodes, source.form, source.year_offset, tuple(source.period or ()), bool(source.match))
         if key not in cache:
-            if source.period:
-                record = records.covering_record(kode=source.sop, form=source.form, tahun=run.tahun,
-                                                 period=list(source.period))
-            else:
-                record = records.latest_record(kode=source.sop, form=source.form,
-                                               tahun=run.tahun + source.year_offset, unit_id=unit_id)
+            found = [r for r in (latest(kode, source) for kode in source.kodes) if r is not None]
+            record = max(found, key=lambda r: (r.run.finished_at, r.id)) if found else None
             cache[key] = records.run_records(record) if record is not None and source.match else record
         return cache[key]
 

@@ -234,3 +234,26 @@ def test_bad_input_beside_the_field_and_nothing_saved(app, demo, client):
     # the zero realisasi of a "turun" indicator is explained beside its cell on the run page
     page = web.get(f"/pelaksanaan/{run_id}").get_data(as_text=True)
     assert "Realisasi 0 pada indikator turun" in page
+
+
+def test_demo_runs_of_lakip_and_lkjip(app, client):
+    from sqlalchemy import select
+
+    from portal.demo import load_demo
+    from portal.models import Run
+
+    with app.test_request_context():
+        load_demo(with_runs=True)
+    runs = {r.judul: r for r in db.session.scalars(select(Run).where(Run.sop_kode.in_(["lakip", "lkjip"])))}
+    lakip, done, open_ = (runs["LAKIP Tahun 2024 (selesai, dikembalikan Sekretaris)"],
+                          runs["LKjIP Tahun 2025 (selesai, sekali dikembalikan)"], runs["LKjIP Tahun 2026 (menyusun capaian)"])
+    assert (lakip.status, lakip.tahun, done.status, done.tahun, open_.status) == ("selesai", 2024, "selesai", 2025, "berjalan")
+    returned = db.session.scalars(select(Task.step_no).where(Task.run_id.in_([lakip.id, done.id]), Task.outcome == "kembali"))
+    assert sorted(returned) == [7, 8]
+    assert open_task(open_.id).step_no == 3
+    login(client, "stafppmep")
+    page = client.get(f"/tugas/{open_task(open_.id).id}").get_data(as_text=True)
+    assert 'diisi awal dari <a href="/pelaksanaan/' in page and "CAPAIAN_RUMUS_TURUN" in page
+    pdf = client.get(f"/pelaksanaan/{done.id}/dokumen/laporan.pdf")
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages))
+    assert "Jumlah investor baru" in text and "Rp 2.850.000.000" in text and "83,33" in text  # 6 days against a target of 5

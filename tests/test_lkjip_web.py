@@ -162,6 +162,7 @@ def test_lkjip_run_prefilled_from_the_chain_report_pdf_and_docx(app, demo, clien
     response = web.get(f"/pelaksanaan/{run_id}/dokumen/laporan.docx")
     assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument")
+    (tmp_path / "laporan.docx").write_bytes(response.data)
     document = Document(io.BytesIO(response.data))
     tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
     capaian = next(t for t in tables if t[0][:3] == ["No", "Sasaran", "Indikator kinerja"] and "% Capaian" in t[0])

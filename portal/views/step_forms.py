@@ -88,6 +88,7 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
     bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
     data, places = engine.extract(spec, bound)
     if places:
+        bound.column_prefill = prefill_notes(spec, task)
         return None, bound, ["Periksa isian yang ditandai: " + "; ".join(places) + ". Belum ada yang disimpan."]
     registry = current_app.extensions["portal_plugins"]
     try:
@@ -110,6 +111,17 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
     return data, bound, []
 
 
+def prefill_notes(spec: FormSpec, task: Task) -> list[tuple]:
+    """(column, record or None) of every column ``sumber``, for the notes above the form
+    when it is shown again (after an edit or a refused submission)."""
+    find = _column_finder(task)
+    notes = []
+    for _, column in spec.column_sources():
+        found = find(column.source)
+        notes.append((column, found[0] if isinstance(found, list) else found))
+    return notes
+
+
 def edited(spec: FormSpec, task: Task, formdata):
     """Apply an add/remove (or, in a tree, move) command (``_ubah``) to the submitted form;
     nothing is saved."""
@@ -119,4 +131,5 @@ def edited(spec: FormSpec, task: Task, formdata):
         bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
         engine.apply_edit(bound, formdata.get("_ubah", ""))
     engine.clear_errors(bound)
+    bound.column_prefill = prefill_notes(spec, task)
     return bound

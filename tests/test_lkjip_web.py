@@ -181,7 +181,7 @@ def test_lkjip_run_prefilled_from_the_chain_report_pdf_and_docx(app, demo, clien
     assert web.get(f"/pelaksanaan/{run_id}/dokumen/laporan.pdf").status_code == 404
 
 
-def test_lakip_full_run_with_one_return(app, demo, client):
+def test_lakip_full_run_with_one_return(app, demo, client, tmp_path):
     run_id = chain.start(app, demo, sop_id="lakip_tanjabbar", judul="LAKIP Tahun 2026")
     definition = app.extensions["portal_plugins"].definition("lakip_tanjabbar")
     web = app.test_client()
@@ -204,6 +204,7 @@ def test_lakip_full_run_with_one_return(app, demo, client):
     page = web.get(f"/pelaksanaan/{run_id}").get_data(as_text=True)
     assert "Target 0: capaian tidak dapat dihitung" in page  # zero target explained on the run page
     pdf = web.get(f"/pelaksanaan/{run_id}/dokumen/laporan.pdf")
+    (tmp_path / "lakip.pdf").write_bytes(pdf.data)
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages))
     assert "LAPORAN AKUNTABILITAS KINERJA INSTANSI PEMERINTAH" in text and "Target 0: capaian tidak dapat dihitung" in text
     docx = Document(io.BytesIO(web.get(f"/pelaksanaan/{run_id}/dokumen/laporan.docx").data))

@@ -76,3 +76,14 @@ def test_lanes_decisions_and_forms(kode):
     assert {s.no: s.form for s in d.steps if s.form} == {3: "capaian", 4: "anggaran", 5: "narasi", 6: "narasi"}
     assert d.step(6).optional is (kode == "lkjip")  # "apabila masih perlu perbaikan"
     assert [doc.key for doc in d.documents] == ["laporan"] and d.documents[0].docx
+
+
+def test_cli_export_lists_both_with_the_seed_steps(app):
+    import json
+
+    data = {d["id"]: d for d in json.loads(app.test_cli_runner().invoke(args=["sop", "export", "--json"]).output)}
+    for kode, nomor in CASES:
+        exported = data[f"{kode}_tanjabbar"]
+        assert exported["nomor"] == nomor and exported["disahkan_oleh"]["nip"] == "19700930 199703 1 003"
+        assert [(s["no"], s["kegiatan"], s["kelengkapan"], s["waktu"], s["output"], s["keterangan"])
+                for s in exported["steps"]] == seed_steps(nomor)

@@ -1,4 +1,4 @@
-"""The LKjIP capaian step in Chromium: the demo run open at step 3 shows the table prefilled
+"""The LKjIP capaian step in Chromium: a run of the demo year at step 3 shows the table prefilled
 and the rule in use; a zero target is explained beside its cell after an HTMX row edit;
 the form fits a phone (390 px) without sideways scrolling; completing it lands on the run
 page with the status colours."""
@@ -7,12 +7,12 @@ import pytest
 from tests.browser_support import Browser, PageProblems, artifacts_dir, chromium_missing_reason, start_portal
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-JUDUL = "LKjIP Tahun 2026 (menyusun capaian)"
+JUDUL = "LKjIP Tahun 2026 (uji peramban)"
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    """The portal with the demo runs (the LKjIP 2026 waits at step 3)."""
+    """The portal with the demo runs and an LKjIP of 2026 at step 3."""
     reason = chromium_missing_reason()
     if reason:
         pytest.skip(reason)
@@ -20,8 +20,19 @@ def live(tmp_path_factory):
     from portal.demo import load_demo
     from portal.extensions import db
 
+    from portal import runner
+    from portal.demo_runs import step_once
+    from portal.models import Run, User
+
     with portal.app.test_request_context(base_url=portal.url):
         load_demo(with_runs=True)
+        kadis = db.session.scalar(db.select(User).where(User.username == "kadis"))
+        definition = portal.app.extensions["portal_plugins"].definition("lkjip_tanjabbar")
+        run = runner.start_run(definition, kadis, judul=JUDUL, tahun=2026, unit_id=kadis.unit_id)
+        db.session.commit()
+        for _ in range(2):  # the Kepala Dinas' disposition and the Sekretaris' order
+            step_once(db.session.get(Run, run.id), runner.utcnow())
+            db.session.commit()
         db.session.remove()
     yield portal
     portal.stop()

@@ -242,20 +242,27 @@ def test_demo_runs_of_lakip_and_lkjip(app, client):
     from sqlalchemy import select
 
     from portal.demo import load_demo
-    from portal.models import Run
+    from portal.models import Run, User
 
     with app.test_request_context():
         load_demo(with_runs=True)
     runs = {r.judul: r for r in db.session.scalars(select(Run).where(Run.sop_kode.in_(["lakip", "lkjip"])))}
-    lakip, done, open_ = (runs["LAKIP Tahun 2024 (selesai, dikembalikan Sekretaris)"],
-                          runs["LKjIP Tahun 2025 (selesai, sekali dikembalikan)"], runs["LKjIP Tahun 2026 (menyusun capaian)"])
-    assert (lakip.status, lakip.tahun, done.status, done.tahun, open_.status) == ("selesai", 2024, "selesai", 2025, "berjalan")
+    lakip, done = runs["LAKIP Tahun 2024 (selesai, dikembalikan Sekretaris)"], runs["LKjIP Tahun 2025 (selesai, sekali dikembalikan)"]
+    assert (lakip.status, lakip.tahun, done.status, done.tahun, len(runs)) == ("selesai", 2024, "selesai", 2025, 2)
     returned = db.session.scalars(select(Task.step_no).where(Task.run_id.in_([lakip.id, done.id]), Task.outcome == "kembali"))
     assert sorted(returned) == [7, 8]
-    assert open_task(open_.id).step_no == 3
+    # a new LKjIP of 2026 opens step 3 prefilled from the demo PK and names last year's report
+    from tests.helpers import advance
+
+    demo = {u.username: u for u in db.session.scalars(select(User))}
+    run_id = chain.start(app, demo, judul="LKjIP Tahun 2026")
+    advance(app, chain.run_of(run_id), until_step=3)
     login(client, "stafppmep")
-    page = client.get(f"/tugas/{open_task(open_.id).id}").get_data(as_text=True)
-    assert 'diisi awal dari <a href="/pelaksanaan/' in page and "CAPAIAN_RUMUS_TURUN" in page
+    page = client.get(f"/tugas/{open_task(run_id).id}").get_data(as_text=True)
+    pk = db.session.scalar(select(Run).where(Run.sop_kode == "pk", Run.status == "selesai", Run.tahun == 2026))
+    assert f'Kolom Indikator kinerja diisi awal dari <a href="/pelaksanaan/{pk.id}">' in page
+    assert f'Kolom Realisasi tahun lalu diisi awal dari <a href="/pelaksanaan/{done.id}">' in page
+    assert "CAPAIAN_RUMUS_TURUN" in page and value_of(page, "baris-0-indikator")
     pdf = client.get(f"/pelaksanaan/{done.id}/dokumen/laporan.pdf")
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages))
     assert "Jumlah investor baru" in text and "Rp 2.850.000.000" in text and "83,33" in text  # 6 days against a target of 5

@@ -44,4 +44,19 @@ def load_config(instance_path: str) -> dict:
         "ARCHIVE_PAGE_SIZE": 20,
         "RUNS_PAGE_SIZE": 25,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip(),
+        **_capaian(),
     }
+
+
+def _capaian() -> dict:
+    """% capaian settings: the rule for indicators where lower is better and the status
+    colour thresholds (README, "Settings")."""
+    rule = os.environ.get("CAPAIAN_RUMUS_TURUN", "rasio").strip().lower()
+    if rule not in ("rasio", "selisih"):
+        raise ValueError(f'CAPAIAN_RUMUS_TURUN "{rule}" tidak dikenal: pakai "rasio" (target/realisasi) '
+                         'atau "selisih" ((2 x target - realisasi)/target)')
+    green = float(os.environ.get("CAPAIAN_BATAS_HIJAU", "100"))
+    yellow = float(os.environ.get("CAPAIAN_BATAS_KUNING", "75"))
+    if yellow > green:
+        raise ValueError("CAPAIAN_BATAS_KUNING tidak boleh lebih besar dari CAPAIAN_BATAS_HIJAU")
+    return {"CAPAIAN_RUMUS_TURUN": rule, "CAPAIAN_BATAS_HIJAU": green, "CAPAIAN_BATAS_KUNING": yellow}

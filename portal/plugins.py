@@ -129,10 +129,11 @@ def _cross_check(registry: PluginRegistry) -> None:
                     definition.plugin, definition.source,
                     f'formulir {form.key}, field sumber: SOP "{form.source.sop}" tidak dikenal'))
             for _, column in form.column_sources():
-                if column.source.sop not in kodes:
-                    registry.problems.append(PluginProblem(
-                        definition.plugin, definition.source,
-                        f'formulir {form.key}, kolom {column.key}, field sumber: SOP "{column.source.sop}" tidak dikenal'))
+                for kode in column.source.kodes:
+                    if kode not in kodes:
+                        registry.problems.append(PluginProblem(
+                            definition.plugin, definition.source,
+                            f'formulir {form.key}, kolom {column.key}, field sumber: SOP "{kode}" tidak dikenal'))
 
 
 def _builtin_modules(registry: PluginRegistry):

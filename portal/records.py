@@ -121,6 +121,14 @@ def covering(kode: str, form: str, tahun: int, first: str = "periode_awal", last
             "periode": (int(record.data[first]), int(record.data[last]))}
 
 
+def run_records(record: FormRecord) -> list[FormRecord]:
+    """Every record of ``record``'s run for the same form (one per unit of a fan-out step), ``record`` first."""
+    others = db.session.scalars(select(FormRecord).where(FormRecord.run_id == record.run_id,
+                                                         FormRecord.form_key == record.form_key,
+                                                         FormRecord.id != record.id).order_by(FormRecord.id))
+    return [record, *others]
+
+
 def latest(kode: str, form: str, tahun: int, unit: int | None = None) -> dict | None:
     """Plugin-facing: the latest finished data of ``form`` of SOP ``kode`` for ``tahun``
     (and ``unit`` id), as plain data: ``{"data", "run_id", "sop_id", "tahun", "unit_id",
@@ -132,4 +140,5 @@ def latest(kode: str, form: str, tahun: int, unit: int | None = None) -> dict | 
             "unit_id": record.unit_id, "schema_version": record.schema_version, "created_at": record.created_at}
 
 
-__all__ = ["write_run_records", "latest_record", "latest", "covering_record", "covering", "periods", "schema_version"]
+__all__ = ["write_run_records", "latest_record", "latest", "covering_record", "covering", "periods", "run_records",
+           "schema_version"]

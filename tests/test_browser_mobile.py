@@ -21,7 +21,7 @@ def demo_live(tmp_path_factory):
         load_demo(with_runs=True)
         pages = {
             "tugas": "/tugas",
-            "langkah": f"/tugas/{db.session.scalar(db.select(Task.id).where(Task.status == 'terbuka', Task.step_no == 3, Task.role_key == 'tim_perencanaan').order_by(Task.id))}",
+            "langkah": f"/tugas/{db.session.scalar(db.select(Task.id).join(Run, Run.id == Task.run_id).where(Task.status == 'terbuka', Task.step_no == 3, Run.sop_kode == 'pk', Task.role_key == 'tim_perencanaan').order_by(Task.id))}",
             "pelaksanaan": f"/pelaksanaan/{db.session.scalar(db.select(Run.id).where(Run.status == 'selesai'))}",
             "verifikasi": f"/verifikasi/{db.session.scalar(db.select(Receipt.token))}",
             "arsip": "/arsip", "sop": "/sop/pk_jabar", "daftar": "/pelaksanaan", "daftar-sop": "/sop", "panduan": "/panduan",

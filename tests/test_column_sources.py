@@ -119,8 +119,8 @@ def test_rows_matched_by_position_existing_values_kept():
         {"kunci": "nama", "judul": "Nama"},
         {"kunci": "target", "judul": "Target", "tipe": "angka", "sumber": {"sop": "pk", "formulir": "x", "kolom": "nilai"}}]}]})
     record = Rec({"baris": [{"nilai": 1}, {"nilai": 2.5}, {"nilai": 3}]})
-    data, used = column_sources.apply(spec, {"t": [{"nama": "a", "target": 9}, {"nama": "b"}]}, lambda sop, form: record)
+    data, used = column_sources.apply(spec, {"t": [{"nama": "a", "target": 9}, {"nama": "b"}]}, lambda source: record)
     assert data["t"] == [{"nama": "a", "target": 9}, {"nama": "b", "target": 2.5}, {"target": 3}]
     assert [(c.key, r) for c, r in used] == [("target", record)]
-    data, used = column_sources.apply(spec, {}, lambda sop, form: None)
+    data, used = column_sources.apply(spec, {}, lambda source: None)
     assert data == {} and used[0][1] is None

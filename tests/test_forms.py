@@ -124,12 +124,12 @@ def test_computed_column_and_stored_numbers(ctx):
                                     "baris-1-target": "10", "baris-1-realisasi": "8", "baris-1-arah": "turun",
                                     "baris-2-target": "0", "baris-2-realisasi": "8"})
     assert places == []
-    assert [r["capaian"] for r in data["baris"]] == [125, 120, None]
+    assert [r["capaian"] for r in data["baris"]] == [125, 125, None]  # turun: target/realisasi by default
 
 
 def test_persen_capaian():
     assert persen_capaian(100, 97.5) == 97.5
-    assert persen_capaian(100, 90, "turun") == 110
+    assert persen_capaian(100, 90, "turun") == 111.11  # target / realisasi (default rule)
     assert persen_capaian(0, 5) is None and persen_capaian(None, 5) is None and persen_capaian(10, "") is None
 
 

@@ -13,9 +13,10 @@ from portal.forms.spec import FieldSpec, TableSpec
 
 def _fields_class(name: str, fields: list[FieldSpec], tables: list[TableSpec] = ()) -> type:
     attrs: dict[str, Any] = {}
+    titles = {spec.key: spec.title for spec in fields}
     for spec in fields:
         if not spec.computed:
-            attrs[spec.key] = make_field(spec)
+            attrs[spec.key] = make_field(spec, titles)
     for table in tables:
         row_cls = _fields_class(f"{name}_{table.key}", table.columns)
         attrs[table.key] = FieldList(FormField(row_cls), label=table.title, min_entries=max(table.min_rows, 1))

@@ -235,6 +235,21 @@ class Required:
             raise StopValidation("Wajib diisi.")
 
 
+class RequiredWith:
+    """wajib_bila: a value must be given when another field of the same row/entry is filled."""
+
+    def __init__(self, other: str, title: str):
+        self.other, self.title = other, title
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            raise StopValidation()
+        other = form._fields.get(self.other)
+        filled = other is not None and (other.data not in (None, "") or bool(getattr(other, "raw", None)))
+        if filled and field.data in (None, ""):
+            raise StopValidation(f"Wajib diisi bila {self.title} diisi.")
+
+
 class Bounds:
     """min / max of a number (or of a year)."""
 
@@ -251,9 +266,12 @@ class Bounds:
             raise ValidationError(f"Paling besar {number_text(plain(Decimal(str(self.high))))}.")
 
 
-def make_field(spec):
-    """The unbound WTForms field of a FieldSpec (computed columns get none)."""
+def make_field(spec, titles: dict | None = None):
+    """The unbound WTForms field of a FieldSpec (computed columns get none); ``titles``
+    (key -> title of the sibling fields) names the field a ``wajib_bila`` depends on."""
     validators = [Required()] if spec.required else []
+    if spec.required_with:
+        validators.append(RequiredWith(spec.required_with, (titles or {}).get(spec.required_with, spec.required_with)))
     if spec.min is not None or spec.max is not None:
         validators.append(Bounds(spec.min, spec.max))
     if spec.type in ("angka", "persen", "rupiah"):

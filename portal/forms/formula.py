@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -19,18 +20,111 @@ class FormulaError(ValueError):
     """A formula is not allowed or not readable (message in Indonesian)."""
 
 
+RUMUS_TURUN = {
+    "rasio": "target ÷ realisasi × 100",
+    "selisih": "(2 × target − realisasi) ÷ target × 100",
+}
+RUMUS_NAIK = "realisasi ÷ target × 100"
+DEFAULT_THRESHOLDS = (100.0, 75.0)  # hijau from, kuning from; below: merah
+
+
+@dataclass(frozen=True)
+class Capaian:
+    """One % capaian: the value (None when it cannot be computed), its status colour
+    ("hijau", "kuning", "merah" or None), an explanation when it cannot be computed (or
+    needs reading carefully) and the formula used, as text."""
+
+    nilai: float | None
+    status: str | None
+    catatan: str
+    rumus: str
+
+
+def capaian_settings() -> tuple[str, tuple[float, float]]:
+    """(rule for "turun", (hijau threshold, kuning threshold)) from the app config
+    (``CAPAIAN_RUMUS_TURUN``, ``CAPAIAN_BATAS_HIJAU``, ``CAPAIAN_BATAS_KUNING``); the
+    defaults outside an app."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return "rasio", DEFAULT_THRESHOLDS
+    config = current_app.config
+    rule = str(config.get("CAPAIAN_RUMUS_TURUN") or "rasio").strip().lower()
+    if rule not in RUMUS_TURUN:
+        rule = "rasio"
+    return rule, (float(config.get("CAPAIAN_BATAS_HIJAU", 100)), float(config.get("CAPAIAN_BATAS_KUNING", 75)))
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def status_capaian(nilai: float | None, thresholds: tuple[float, float] | None = None) -> str | None:
+    """"hijau" at or above the first threshold (default 100), "kuning" at or above the
+    second (default 75), "merah" below; None without a value."""
+    if nilai is None:
+        return None
+    green, yellow = thresholds or capaian_settings()[1]
+    return "hijau" if nilai >= green else "kuning" if nilai >= yellow else "merah"
+
+
+def rumus_capaian(arah: Any = "naik", rumus_turun: str | None = None) -> str:
+    """The formula used for ``arah`` as text (Indonesian)."""
+    if str(arah or "naik").strip().lower() == "turun":
+        return RUMUS_TURUN[rumus_turun or capaian_settings()[0]]
+    return RUMUS_NAIK
+
+
+def hitung_capaian(target: Any, realisasi: Any, arah: Any = "naik", rumus_turun: str | None = None,
+                   thresholds: tuple[float, float] | None = None) -> Capaian:
+    """% capaian of one indicator with its explanation.
+
+    ``arah`` "naik" (higher is better): realisasi / target x 100. "turun" (lower is
+    better): target / realisasi x 100 (``rumus_turun`` "rasio", the default) or
+    (2 x target - realisasi) / target x 100 ("selisih"); by default the rule comes from
+    the portal setting ``CAPAIAN_RUMUS_TURUN``. A division by zero gives no value and a
+    sentence saying why, never an error."""
+    settings = capaian_settings()
+    rule = rumus_turun or settings[0]
+    turun = str(arah or "naik").strip().lower() == "turun"
+    text = RUMUS_TURUN[rule] if turun else RUMUS_NAIK
+    t, r = _number(target), _number(realisasi)
+    if t is None or r is None:
+        return Capaian(None, None, "", text)
+
+    def done(value: float, note: str = "") -> Capaian:
+        value = round(value, 2)
+        return Capaian(value, status_capaian(value, thresholds or settings[1]), note, text)
+
+    if not turun:
+        if t == 0:
+            return Capaian(None, None, "Target 0: capaian tidak dapat dihitung (pembagian dengan nol); "
+                                       "jelaskan dalam analisis.", text)
+        return done(r / t * 100)
+    if rule == "selisih":
+        if t == 0:
+            return Capaian(None, None, "Target 0: rumus (2 × target − realisasi) ÷ target tidak dapat dihitung "
+                                       "(pembagian dengan nol); jelaskan dalam analisis.", text)
+        return done((2 * t - r) / t * 100)
+    if r == 0:
+        note = ("Target dan realisasi 0: capaian tidak dapat dihitung; target tercapai persis, jelaskan dalam analisis."
+                if t == 0 else "Realisasi 0 pada indikator turun: rumus target ÷ realisasi tidak dapat dihitung "
+                "(pembagian dengan nol); jelaskan dalam analisis.")
+        return Capaian(None, None, note, text)
+    if t == 0:
+        return done(0.0, "Target 0: setiap realisasi di atas 0 memberi capaian 0 %.")
+    return done(t / r * 100)
+
+
 def persen_capaian(target: Any, realisasi: Any, arah: Any = "naik") -> float | None:
-    """Achievement in percent. ``arah`` "naik": higher is better (realisasi / target x 100);
-    "turun": lower is better ((2 x target - realisasi) / target x 100). None when a value
-    is missing or the target is zero."""
-    if target in (None, "") or realisasi in (None, ""):
-        return None
-    target, realisasi = float(target), float(realisasi)
-    if target == 0:
-        return None
-    if str(arah or "naik").lower() == "turun":
-        return round((2 * target - realisasi) / target * 100, 2)
-    return round(realisasi / target * 100, 2)
+    """Achievement in percent (see :func:`hitung_capaian`); None when a value is missing
+    or the formula would divide by zero."""
+    return hitung_capaian(target, realisasi, arah).nilai
 
 
 def _safe(fn: Callable) -> Callable:
@@ -95,6 +189,20 @@ class Formula:
         else:
             raise FormulaError(f'rumus "{self.text}": bagian "{ast.unparse(node)}" tidak diizinkan')
 
+    @property
+    def is_capaian(self) -> bool:
+        """True when the formula is one call of ``persen_capaian`` (its cells get a status
+        colour and an explanation)."""
+        return (isinstance(self.tree, ast.Call) and isinstance(self.tree.func, ast.Name)
+                and self.tree.func.id == "persen_capaian")
+
+    def capaian(self, values: dict[str, Any]) -> Capaian | None:
+        """The :class:`Capaian` of a ``persen_capaian(...)`` formula for one row; None for other formulas."""
+        if not self.is_capaian:
+            return None
+        args = [self._eval(a, values) for a in self.tree.args]
+        return hitung_capaian(*args[:3])
+
     def evaluate(self, values: dict[str, Any]) -> Any:
         """The formula's value for one row/entry (None when an input is missing or a division by zero)."""
         try:
@@ -135,4 +243,5 @@ class Formula:
         raise FormulaError("tidak diizinkan")  # unreachable: _check refused it
 
 
-__all__ = ["Formula", "FormulaError", "FUNCTIONS", "persen_capaian"]
+__all__ = ["Formula", "FormulaError", "FUNCTIONS", "persen_capaian", "hitung_capaian", "Capaian", "status_capaian",
+           "rumus_capaian", "capaian_settings", "RUMUS_TURUN", "RUMUS_NAIK"]

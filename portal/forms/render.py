@@ -50,6 +50,28 @@ def form_computed(fields, form) -> dict:
     return values
 
 
+def capaian_cell(spec, values: dict):
+    """The :class:`~portal.forms.formula.Capaian` of a ``persen_capaian`` column for one
+    row (value, status colour, explanation), or None for any other column."""
+    if not getattr(spec, "computed", False):
+        return None
+    return Formula(spec.formula).capaian(values)
+
+
+def capaian_columns(columns) -> bool:
+    """True when one of ``columns`` is a ``persen_capaian`` column."""
+    return any(c.computed and Formula(c.formula).is_capaian for c in columns)
+
+
+def capaian_rule() -> dict:
+    """The % capaian rules in use, for the sentence above a form or a report."""
+    from portal.forms.formula import RUMUS_NAIK, RUMUS_TURUN, capaian_settings
+
+    rule, (green, yellow) = capaian_settings()
+    return {"naik": RUMUS_NAIK, "turun": RUMUS_TURUN[rule], "kunci": rule,
+            "hijau": number_text(green), "kuning": number_text(yellow)}
+
+
 def step_form_summary(definition, step_no: int, data: dict | None, run_id: int | None = None) -> Markup:
     """The read-only summary of a step's stored form data (declared form or plugin form)."""
     from flask import g
@@ -116,7 +138,8 @@ def run_form_data(run, form_key: str) -> dict | None:
 
 def init_form_templating(app: Flask) -> None:
     """Register the form helpers as Jinja globals."""
-    app.jinja_env.globals.update(form_value=form_value, form_computed=form_computed,
+    app.jinja_env.globals.update(form_value=form_value, form_computed=form_computed, capaian_cell=capaian_cell,
+                                 capaian_columns=capaian_columns, capaian_rule=capaian_rule,
                                  step_form_summary=step_form_summary, tree_outline=tree.outline,
                                  tree_rows=tree.rows, tree_pdf_columns=tree.pdf_columns, tree_diagram=tree_diagram,
                                  tree_diagram_uri=tree_diagram_uri, run_form_data=run_form_data,

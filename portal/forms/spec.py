@@ -36,18 +36,42 @@ class Source(Strict):
 class ColumnSource(Strict):
     """Where one table column is prefilled from: a column of another SOP's latest record."""
 
-    sop: str = Field(description="kode SOP sumber")
+    sop: str | list[str] = Field(description="kode SOP sumber, atau daftar kode (yang paling akhir selesai dipakai)")
     form: str = Field(alias="formulir", description="kunci formulir di SOP sumber")
     table: str | None = Field(None, alias="tabel", pattern=KEY_PATTERN,
                               description="tabel di formulir sumber (kosong: formulir jenis tabel)")
     column: str | None = Field(None, alias="kolom", pattern=r"^[a-z][a-z0-9_{}]*$",
                                description="kolom sumber (kosong: kunci yang sama); dengan periode boleh memakai {ke} dan {ke_berikut}")
+    match: str | None = Field(None, alias="cocok", pattern=KEY_PATTERN,
+                              description="baris dicocokkan lewat kolom ini (mis. indikator), bukan urutan")
+    year_offset: int = Field(0, alias="tahun", ge=-10, le=0,
+                             description="tahun sumber relatif terhadap tahun pelaksanaan: 0, -1 (tahun lalu), ...")
     period: list[str] | None = Field(None, alias="periode", min_length=2, max_length=2,
-                                     description="isian tahun awal dan akhir di formulir sumber, mis. "
-                                                 "[\"periode_awal\", \"periode_akhir\"]: dicari rekaman yang periodenya "
-                                                 "mencakup tahun pelaksanaan (bukan tahun yang sama)")
+                                     description="[awal, akhir]: rekaman yang periodenya mencakup tahun pelaksanaan")
+    entry: int | None = Field(None, alias="entri", ge=1, description="formulir berulang: hanya entri ke-n (mis. 1)")
+    unique: bool = Field(False, alias="unik", description="nilai yang sama hanya sekali (mis. daftar sasaran)")
     level: str | None = Field(None, alias="tingkat", pattern=KEY_PATTERN,
                               description="formulir sumber jenis pohon: simpul tingkat ini (urut dokumen) menjadi baris")
+
+    @property
+    def kodes(self) -> tuple[str, ...]:
+        """The source SOP kode(s) as a tuple."""
+        return (self.sop,) if isinstance(self.sop, str) else tuple(self.sop)
+
+    @property
+    def label(self) -> str:
+        """The source SOP kode(s) for messages, e.g. "LKJIP/LAKIP"."""
+        return "/".join(k.upper() for k in self.kodes)
+
+    @model_validator(mode="after")
+    def _one_year_rule(self) -> "ColumnSource":
+        if not self.kodes:
+            raise ValueError("sop tidak boleh kosong")
+        if self.period and self.year_offset:
+            raise ValueError('"tahun" dan "periode" tidak dapat dipakai bersama')
+        if self.match and self.unique:
+            raise ValueError('"cocok" dan "unik" tidak dapat dipakai bersama')
+        return self
 
     @model_validator(mode="after")
     def _one_place(self) -> "ColumnSource":
@@ -95,6 +119,8 @@ class FieldSpec(Strict):
     source: ColumnSource | None = Field(None, alias="sumber", description="kolom tabel: diisi awal dari SOP lain")
     suggest: ColumnSource | None = Field(None, alias="saran",
                                          description="teks: saran isian (datalist) dari kolom/tingkat rekaman SOP lain tahun yang sama")
+    required_with: str | None = Field(None, alias="wajib_bila", pattern=KEY_PATTERN,
+                                      description="wajib diisi bila isian/kolom ini diisi (mis. pagu bila realisasi)")
 
     @field_validator("key")
     @classmethod
@@ -145,6 +171,8 @@ def _no_column_source(fields: list[FieldSpec], where: str) -> None:
 def _check_formulas(fields: list[FieldSpec], where: str) -> None:
     keys = {f.key for f in fields}
     for field in fields:
+        if field.required_with and (field.required_with not in keys or field.required_with == field.key):
+            raise ValueError(f'{where} {field.key}: wajib_bila "{field.required_with}" bukan kolom/isian lain')
         if field.formula:
             unknown = Formula(field.formula).names - keys
             if unknown:
@@ -304,6 +332,7 @@ class DocumentSpec(Strict):
                           description="pola nama berkas: {kunci}, {tahun}, {run}, {kode}")
     available_from: int | None = Field(None, alias="tersedia_dari", ge=1)
     final_after: int | None = Field(None, alias="final_setelah", ge=1)
+    docx: bool = Field(False, description="juga sebagai DOCX yang dapat disunting (dari HTML yang sama)")
 
     @field_validator("filename")
     @classmethod

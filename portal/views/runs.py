@@ -211,3 +211,26 @@ def document(run_id: int, kind: str):
         current_app.logger.error("PDF %s gagal: %s", kind, exc)
         abort(500, "Dokumen PDF gagal dibuat. Hubungi admin.")
     return send_generated(data, filename)
+
+
+@bp.route("/pelaksanaan/<int:run_id>/dokumen/<kind>.docx")
+@login_required
+def document_docx(run_id: int, kind: str):
+    """A declared document with ``docx = true`` as an editable DOCX, made from the same
+    HTML as the PDF, behind the same access check (404 for a run the user may not see)."""
+    from portal import audit
+    from portal.docx_export import DOCX_MIME, html_to_docx
+    from portal.documents import is_available, is_final, render_html, stored_documents
+
+    run = _load(run_id)
+    spec = run.sop.document(kind)
+    if spec is None or not spec.docx:
+        abort(404)
+    final = any(d.key == kind for d in stored_documents(run)) or is_final(run, spec)
+    if not final and not is_available(run, spec):
+        abort(404, "Dokumen ini belum tersedia pada tahap pelaksanaan ini.")
+    data = html_to_docx(render_html(run, spec, final=final), landscape=spec.orientation == "lanskap")
+    filename = spec.file_name(run)[:-4] + ".docx"
+    audit.record("unduh", run=run, detail=f"{filename} (DOCX)")
+    db.session.commit()
+    return send_generated(data, filename, DOCX_MIME, inline=False)

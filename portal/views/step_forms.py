@@ -46,7 +46,7 @@ def previous_data(task: Task, run_tasks: list[Task]) -> dict:
     Tanjung Jabung Barat step 4, BKPSDM PK step 5; a unit's own rows on a fan-out step)."""
     earlier = [t for t in run_tasks if t.step_no == task.step_no and t.form_data and t.id != task.id
                and (t.unit_id == task.unit_id or not task.step.fan_out)]
-    return earlier[-1].form_data if earlier else {}
+    return {k: v for k, v in earlier[-1].form_data.items() if k != "_sumber"} if earlier else {}
 
 
 def prefill(spec: FormSpec, task: Task):
@@ -61,21 +61,27 @@ def prefill(spec: FormSpec, task: Task):
 
 
 def _column_finder(task: Task):
-    """``find(sop, form[, periode])``: the latest finished record for a column ``sumber``
-    (with ``periode``: the latest whose period covers the run's tahun), cached."""
+    """``find(source)``: the records a column ``sumber`` reads (cached): the latest finished
+    record of the run's tahun (plus ``tahun`` offset, or the one whose ``periode`` covers
+    it), and with ``cocok`` every unit's record of that run."""
     from portal import records
 
     run, cache = task.run, {}
+    unit_id = task.unit_id if task.unit_id is not None else run.unit_id
 
-    def find(sop: str, form: str, period: tuple | None = None):
-        if (sop, form, period) not in cache:
-            if period:
-                cache[sop, form, period] = records.covering_record(kode=sop, form=form, tahun=run.tahun,
-                                                                   first=period[0], last=period[1])
-            else:
-                cache[sop, form, period] = records.latest_record(
-                    kode=sop, form=form, tahun=run.tahun, unit_id=task.unit_id if task.unit_id is not None else run.unit_id)
-        return cache[sop, form, period]
+    def latest(kode: str, source):
+        if source.period:
+            return records.covering_record(kode=kode, form=source.form, tahun=run.tahun,
+                                           first=source.period[0], last=source.period[1])
+        return records.latest_record(kode=kode, form=source.form, tahun=run.tahun + source.year_offset, unit_id=unit_id)
+
+    def find(source):
+        key = (source.kodes, source.form, source.year_offset, tuple(source.period or ()), bool(source.match))
+        if key not in cache:
+            found = [r for r in (latest(kode, source) for kode in source.kodes) if r is not None]
+            record = max(found, key=lambda r: (r.run.finished_at, r.id)) if found else None
+            cache[key] = records.run_records(record) if record is not None and source.match else record
+        return cache[key]
 
     return find
 
@@ -122,6 +128,7 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
         _branch_view(bound, task, full, current)
     data, places = engine.extract(spec, bound)
     if places:
+        bound.column_prefill = prefill_notes(spec, task)
         return None, bound, ["Periksa isian yang ditandai: " + "; ".join(places) + ". Belum ada yang disimpan."]
     if branches:
         refused = tree_branches.check_submission(full, current or {}, task.unit_id, data)
@@ -139,7 +146,9 @@ def submitted(spec: FormSpec, task: Task, formdata) -> tuple[dict | None, object
         return None, bound, [exc.message]
     used = [prefill(spec, task)]
     find = _column_finder(task)
-    used += [column_sources.find_for(find, c.source) for _, c in spec.column_sources()]
+    for _, column in spec.column_sources():
+        found = find(column.source)
+        used.append(found[0] if isinstance(found, list) else found)
     sources = []
     for record in used:
         if record is not None and record.run_id not in {s["run_id"] for s in sources}:
@@ -185,6 +194,17 @@ def _row_problems(spec: FormSpec, task: Task, bound, data: dict) -> list[str]:
     return places
 
 
+def prefill_notes(spec: FormSpec, task: Task) -> list[tuple]:
+    """(column, record or None) of every column ``sumber``, for the notes above the form
+    when it is shown again (after an edit or a refused submission)."""
+    find = _column_finder(task)
+    notes = []
+    for _, column in spec.column_sources():
+        found = find(column.source)
+        notes.append((column, found[0] if isinstance(found, list) else found))
+    return notes
+
+
 def edited(spec: FormSpec, task: Task, formdata):
     """Apply an add/remove (or, in a tree, move) command (``_ubah``) to the submitted form;
     nothing is saved."""
@@ -199,4 +219,5 @@ def edited(spec: FormSpec, task: Task, formdata):
         bound = engine.bind(spec, formdata=formdata, run_id=task.run_id)
         engine.apply_edit(bound, formdata.get("_ubah", ""))
     engine.clear_errors(bound)
+    bound.column_prefill = prefill_notes(spec, task)
     return bound

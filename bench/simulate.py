@@ -211,7 +211,7 @@ class RunSim:
     def complete(self, task: dict, action: str, at: datetime, user_id: int, catatan: str = "") -> None:
         """``complete_task``: close the task, record the outcome, receipt, then ``_advance``."""
         step = self.steps[task["step_no"]]
-        if action not in allowed_actions(SimpleNamespace(step=step)):
+        if action not in allowed_actions(SimpleNamespace(step=step, is_confirmation=False)):
             raise ValueError(f"langkah {step.no} tidak menawarkan {action!r}")
         outcome = "tolak" if action == "kembali" and step.reject_label == "Tolak" else action  # as complete_task
         task.update(status="selesai", outcome=outcome, completed_at=at, completed_by_id=user_id, catatan=catatan,
@@ -300,7 +300,7 @@ class RunSim:
 
         def action_for(step):
             nonlocal returns_left
-            offered = allowed_actions(SimpleNamespace(step=step))  # the runner's choice of actions
+            offered = allowed_actions(SimpleNamespace(step=step, is_confirmation=False))  # the runner's choice of actions
             if "lewati" in offered and rng.random() < 0.3:
                 return "lewati"
             if "kembali" not in offered:

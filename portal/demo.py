@@ -2,6 +2,7 @@
 and a few PK runs at different stages. Loading is idempotent."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from flask import current_app
@@ -122,8 +123,9 @@ def ensure_users(units: dict[str, Unit], roles: dict[str, Role]) -> dict[str, Us
     return users
 
 
-def load_demo(with_runs: bool = True) -> dict[str, int]:
-    """Load the demo organisation (and runs); safe to call again: nothing is created twice."""
+def load_demo(with_runs: bool = True, sops: Collection[str] | None = None) -> dict[str, int]:
+    """Load the demo organisation (and runs); safe to call again: nothing is created twice.
+    ``sops``: only the demo runs of these definition ids (tests that need one SOP's runs)."""
     units = ensure_units()
     roles = ensure_roles()
     users = ensure_users(units, roles)
@@ -132,7 +134,7 @@ def load_demo(with_runs: bool = True) -> dict[str, int]:
     if with_runs:
         from portal.demo_runs import create_demo_runs
 
-        created = create_demo_runs(users, units)
+        created = create_demo_runs(users, units, sops)
     return {"units": len(units), "roles": len(roles), "users": len(users), "runs_created": created,
             "runs": db.session.scalar(select(db.func.count(Run.id)))}
 

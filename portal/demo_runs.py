@@ -90,13 +90,14 @@ def just_started(now: datetime, minutes: int = 10) -> datetime:
     return start.replace(tzinfo=calendar.tz).astimezone(timezone.utc)
 
 
-def create_demo_runs(users: dict[str, User], units: dict[str, Unit]) -> int:
-    """Create the demo runs that do not exist yet; returns how many were created."""
+def create_demo_runs(users: dict[str, User], units: dict[str, Unit], sops=None) -> int:
+    """Create the demo runs that do not exist yet (of the definition ids in ``sops``, or of
+    every loaded SOP); returns how many were created."""
     registry = current_app.extensions["portal_plugins"]
-    definition = registry.definition("pk_jabar")
-    if definition is None:
-        return 0
     existing = set(db.session.scalars(select(Run.judul)))
+    definition = registry.definition("pk_jabar")
+    if definition is None or (sops is not None and "pk_jabar" not in sops):
+        return sample_runs_of_other_sops(existing, workday_morning(10), sops)
     created = 0
     kadis, sekretariat = users["kadis"], units["sekretariat"].id
 
@@ -139,12 +140,13 @@ def create_demo_runs(users: dict[str, User], units: dict[str, Unit]) -> int:
     run = start("PK Tahun 2027 Jabatan Fungsional", 2027, just_started(utcnow()))
     if run:
         db.session.commit()
-    return created + sample_runs_of_other_sops(existing, workday_morning(10))
+    return created + sample_runs_of_other_sops(existing, workday_morning(10), sops)
 
 
-def sample_runs_of_other_sops(existing: set[str], started: datetime) -> int:
-    """One finished run of every other loaded SOP, its forms filled with sample data
-    generated from their declarations (so a new plugin shows up in the demo too)."""
+def sample_runs_of_other_sops(existing: set[str], started: datetime, sops=None) -> int:
+    """The declared ``[[contoh]]`` runs of every other loaded SOP (of the ids in ``sops``), or
+    one finished run with sample data generated from its forms' declarations (so a new
+    plugin shows up in the demo too)."""
     from portal.access import can_start
     from portal.demo_contoh import chain_order, create_declared_runs  # it builds on step_once above
 
@@ -153,6 +155,8 @@ def sample_runs_of_other_sops(existing: set[str], started: datetime) -> int:
     users = list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
     created = 0
     for definition in chain_order(registry.sorted_definitions()):
+        if sops is not None and definition.id not in sops:
+            continue
         starter = next((u for u in users if can_start(u, definition)), None)
         if definition.demo_runs and starter is not None:
             created += create_declared_runs(definition, starter, existing, started)

@@ -20,7 +20,7 @@ def live(tmp_path_factory):
     from portal.demo import load_demo
 
     with portal.app.test_request_context(base_url=portal.url):
-        load_demo(with_runs=True)
+        load_demo(with_runs=True, sops={"cascading_jabar"})
     yield portal
     portal.stop()
 

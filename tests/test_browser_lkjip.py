@@ -25,7 +25,7 @@ def live(tmp_path_factory):
     from portal.models import Run, User
 
     with portal.app.test_request_context(base_url=portal.url):
-        load_demo(with_runs=True)
+        load_demo(with_runs=True, sops={"pk_jabar", "iku_tanjabbar", "renstra_tanjabbar", "pengumpulan_data_kinerja_tanjabbar", "lakip_tanjabbar", "lkjip_tanjabbar"})
         kadis = db.session.scalar(db.select(User).where(User.username == "kadis"))
         definition = portal.app.extensions["portal_plugins"].definition("lkjip_tanjabbar")
         run = runner.start_run(definition, kadis, judul=JUDUL, tahun=2026, unit_id=kadis.unit_id)

@@ -90,6 +90,20 @@ def test_lkpj_main_path_in_the_browser(chromium, live):
         receiver = page.locator("select#penerima option").filter(has_text="Nia Kurniasih")
         page.locator("select#penerima").select_option(value=receiver.get_attribute("value"))
         web.press("Selesaikan")
+        assert web.meta("Status") == "Berjalan"  # the tanda terima waits for the receiver (issue 10)
+        web.logout()
+        web.login("bappeda")  # Bappeda confirms the receipt from Tugas Saya
+        web.goto("/tugas")
+        row = page.locator("#tasks tbody tr").filter(has_text="Konfirmasi penerimaan") \
+            .filter(has=page.get_by_role("link", name=JUDUL, exact=True))
+        assert row.count() == 1, "tugas konfirmasi penerimaan tidak ada di Tugas Saya Bappeda"
+        with page.expect_navigation():
+            row.locator("a[href^='/tugas/']").click()
+        web.press("Konfirmasi penerimaan")
+        run_path = web.path
+        web.logout()
+        web.login("perencana")
+        web.goto(run_path)
         assert web.meta("Status") == "Selesai"
         web.shot("lkpj-selesai-1366")
         row = page.locator("#documents tbody tr").filter(has_text="Rekapitulasi LKPJ")

@@ -18,7 +18,7 @@ def demo_live(tmp_path_factory):
     from portal.models import Receipt, Run, Task
 
     with live.app.test_request_context(base_url=live.url):
-        load_demo(with_runs=True)
+        load_demo(with_runs=True, sops={"pk_jabar"})
         pages = {
             "tugas": "/tugas",
             "langkah": f"/tugas/{db.session.scalar(db.select(Task.id).join(Run, Run.id == Task.run_id).where(Task.status == 'terbuka', Task.step_no == 3, Run.sop_kode == 'pk', Task.role_key == 'tim_perencanaan').order_by(Task.id))}",

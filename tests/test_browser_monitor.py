@@ -61,7 +61,7 @@ def test_overview_on_a_phone(chromium, live):
 
     with live.app.test_request_context():
         create_demo_runs({u.username: u for u in db.session.scalars(db.select(User))},
-                         {u.kode: u for u in db.session.scalars(db.select(Unit))})
+                         {u.kode: u for u in db.session.scalars(db.select(Unit))}, {"pk_jabar"})
         db.session.remove()
     context, web, problems = tab(chromium, live, viewport={"width": 390, "height": 844})
     try:

@@ -25,7 +25,7 @@ def live(tmp_path_factory):
     from portal.models import Task, User
 
     with live.app.test_request_context(base_url=live.url):
-        load_demo(with_runs=True)
+        load_demo(with_runs=True, sops={"renstra_tanjabbar", "renja_tanjabbar"})
         kadis = db.session.scalar(db.select(User).where(User.username == "kadis"))
         definition = live.app.extensions["portal_plugins"].definition("renstra_tanjabbar")
         run = runner.start_run(definition, kadis, judul="Renstra 2030-2034 (uji peramban)", tahun=2029, unit_id=kadis.unit_id)

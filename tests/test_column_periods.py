@@ -28,8 +28,8 @@ def test_year_columns_of_the_covering_record(tahun, expected):
     spec = FormSpec.model_validate(RENJA_LIKE)
     asked = []
 
-    def find(sop, form, period=None):
-        asked.append((sop, form, period))
+    def find(source):
+        asked.append((source.sop, source.form, tuple(source.period) if source.period else None))
         return RECORD
 
     data, used = column_sources.apply(spec, {}, find, tahun=tahun)

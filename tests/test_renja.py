@@ -103,7 +103,7 @@ def test_demo_renstra_finished_and_renja_waiting_at_step_6_prefilled(tmp_path):
 
     app = portal_app(tmp_path, config={"PUBLIC_BASE_URL": "https://sop.example"})
     with app.test_request_context():
-        load_demo()
+        load_demo(sops={"renstra_tanjabbar", "renja_tanjabbar"})
         renstra = db.session.scalar(db.select(Run).where(Run.sop_kode == "renstra"))
         renja = db.session.scalar(db.select(Run).where(Run.sop_kode == "renja"))
         assert renstra.status == "selesai" and renja.status == "berjalan" and renja.tahun == 2026

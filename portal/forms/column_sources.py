@@ -8,8 +8,6 @@ prefilled. A ``tabel`` form with ``kunci_baris`` takes each key once (a repeated
 e.g. every agreement of a PK, often names the same indicator twice)."""
 from __future__ import annotations
 
-import re
-
 from portal.forms.spec import FormSpec
 from portal.forms.tree import NODES, walk_nodes
 
@@ -52,8 +50,8 @@ def source_column(source, column, record, tahun: int | None) -> str:
 
 
 def match_key(value) -> str:
-    """A cell's text for matching rows: case and spacing ignored."""
-    return re.sub(r"\s+", " ", str(value or "")).strip().lower()
+    """A cell's text for matching rows (``cocok``, ``kunci_baris``): case and spacing ignored."""
+    return " ".join(str(value or "").split()).casefold()
 
 
 def _fill(rows: list[dict], column, values: list) -> list[dict]:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from portal.forms.column_sources import match_key
+
 POSITIVE = ("selesai", "setuju")
 
 
-def _norm(value) -> str:
-    return " ".join(str(value or "").split()).casefold()
 
 
 def unit_rows(spec, data: dict, unit_id: int | None) -> dict:
@@ -38,10 +38,10 @@ def merged(spec, base: dict | None, parts: Iterable[tuple[int | None, dict]]) ->
         own: dict[str, dict] = {}
         for row in (data or {}).get("baris") or []:
             if row.get(unit_column) == unit_id:
-                own.setdefault(_norm(row.get(key)), dict(row))
+                own.setdefault(match_key(row.get(key)), dict(row))
         for index, row in enumerate(rows):
-            if row.get(unit_column) == unit_id and _norm(row.get(key)) in own:
-                rows[index] = own.pop(_norm(row.get(key)))
+            if row.get(unit_column) == unit_id and match_key(row.get(key)) in own:
+                rows[index] = own.pop(match_key(row.get(key)))
         rows.extend(own.values())
     return {"baris": rows}
 
@@ -97,7 +97,7 @@ def problems(spec, data: dict, task=None, run_tasks=(), unit_name=lambda unit_id
     seen: dict[str, int] = {}
     others = [c for c in spec.columns if not c.computed and c.key not in (spec.row_key, spec.unit_filter)]
     for index, row in enumerate(rows):
-        value = _norm(row.get(spec.row_key))
+        value = match_key(row.get(spec.row_key))
         if not value:
             continue
         if value not in seen:
@@ -116,9 +116,9 @@ def problems(spec, data: dict, task=None, run_tasks=(), unit_name=lambda unit_id
         return found
     unit_col = _column(spec, spec.unit_filter)
     before = run_data(spec, [t for t in run_tasks if t.step_no != task.step_no and t.id < task.id]) or {}
-    owners = {_norm(r.get(spec.row_key)): r.get(spec.unit_filter) for r in before.get("baris") or []}
+    owners = {match_key(r.get(spec.row_key)): r.get(spec.unit_filter) for r in before.get("baris") or []}
     for index, row in enumerate(rows):
-        owner = owners.get(_norm(row.get(spec.row_key)))
+        owner = owners.get(match_key(row.get(spec.row_key)))
         if row.get(spec.unit_filter) != task.unit_id:
             found.append((index, spec.unit_filter, f"{unit_col.title} harus unit Anda ({unit_name(task.unit_id)}): "
                                                    "setiap unit hanya mengisi barisnya sendiri."))

@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
 
     db.init_app(app)
+    _init_pool(app)
     from portal.archive_search import include_in_schema_compare
 
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), include_name=include_in_schema_compare)
@@ -54,6 +55,13 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def _init_pool(app: Flask) -> None:
+    from portal.db_ping import install_idle_ping
+
+    with app.app_context():
+        install_idle_ping(db.engine, app.config["DB_PING_IDLE_SECONDS"])
+
+
 def _init_login(app: Flask) -> None:
     from portal.models import User
 
@@ -67,17 +75,15 @@ def _init_login(app: Flask) -> None:
         """The user of a session identity ``"<id>:<generation>"``; None when that session was ended.
 
         One query: the user with every role grant (role and unit joined), which the access
-        rules, the menu and the badge read for the rest of the request.
+        rules, the menu and the badge read for the rest of the request, and whether a Plt./Plh.
+        delegation is in force for them today (when none is, ``delegation.active_for`` asks nothing).
         """
-        from sqlalchemy.orm import joinedload
+        from portal.principal import load_principal
 
         ident, _, generation = str(user_id).partition(":")
         if not ident.isdigit() or not generation.isdigit():
             return None
-        user = db.session.get(User, int(ident), options=[joinedload(User.roles)])
-        if user is None or not user.active or (user.session_gen or 0) != int(generation):
-            return None
-        return user
+        return load_principal(int(ident), int(generation))
 
 
 def _init_services(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Who may act on a task and who may see a run. Decided on the server, never trusted from the client."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import and_, false, or_, select, true
 
 from portal.models import Role, Run, Task, TaskStatus, User
@@ -87,18 +89,54 @@ def can_view_run(user: User, run: Run | None) -> bool:
     return db.session.scalar(select(Run.id).where(Run.id == run.id, runs_visible_to(user))) is not None
 
 
+def visible_run(user: User, run_id: int) -> Run | None:
+    """The run ``run_id`` when ``user`` may see it (the rule of ``can_view_run``), else None: one query."""
+    from portal.extensions import db
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Run).where(Run.id == run_id, runs_visible_to(user)))
+
+
+def visible_task(user: User, task_id: int) -> Task | None:
+    """The task ``task_id`` with its run when ``user`` may see the run, else None: one query."""
+    from sqlalchemy.orm import contains_eager
+
+    from portal.extensions import db
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Task).join(Task.run).options(contains_eager(Task.run))
+                             .where(Task.id == task_id, runs_visible_to(user)))
+
+
 def task_filter_for(user: User):
     """SQL condition selecting the open tasks ``user`` may act on (for Tugas Saya), the officials' too while Plt./Plh."""
+    return task_filter_of_scope(task_scope(user))
+
+
+def task_scope(user: User) -> tuple:
+    """Whose open tasks ``user`` may act on, as plain values: ``((user id, grants), (official id,
+    grants), ...)`` with each person's role grants ``(role key, unit id or None)`` sorted. Equal
+    scopes give equal filters, so the statements built on one can be kept (``task_filter_of_scope``)."""
     from portal.delegation import active_for
 
     officials = [d.official for d in active_for(user) if d.official.active]
-    return or_(_own_task_filter(user), *(_own_task_filter(o) for o in officials))
+    return tuple((person.id, tuple(sorted(person.role_grants(), key=lambda g: (g[0], g[1] or 0))))
+                 for person in (user, *officials))
 
 
-def _own_task_filter(user: User):
-    grants = []
-    for key, unit_id in user.role_grants():
+@lru_cache(maxsize=2048)
+def task_filter_of_scope(scope: tuple):
+    """The SQL condition of ``task_scope``: built once per distinct scope in a process (building a
+    condition of many grants costs more than running it)."""
+    return or_(*(_own_task_filter(user_id, grants) for user_id, grants in scope))
+
+
+def _own_task_filter(user_id: int, grants: tuple):
+    conditions = []
+    for key, unit_id in grants:
         unit_cond = true() if unit_id is None else or_(Task.unit_id.is_(None), Task.unit_id == unit_id)
-        grants.append(and_(Task.role_key == key, unit_cond))
-    by_role = and_(Task.assignee_id.is_(None), or_(*grants)) if grants else false()
-    return and_(Task.status == TaskStatus.TERBUKA, or_(Task.assignee_id == user.id, by_role))
+        conditions.append(and_(Task.role_key == key, unit_cond))
+    by_role = and_(Task.assignee_id.is_(None), or_(*conditions)) if conditions else false()
+    return and_(Task.status == TaskStatus.TERBUKA, or_(Task.assignee_id == user_id, by_role))

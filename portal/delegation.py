@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, has_request_context, request
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from flask import current_app
+from sqlalchemy import and_, select
 
-from portal import audit
+from portal import audit, request_cache
 from portal.extensions import db
 from portal.models import Delegation, User, utcnow
 
@@ -41,23 +40,25 @@ def active_for(substitute: User, on: date | None = None) -> list[Delegation]:
     if not getattr(substitute, "is_authenticated", False):
         return []
     on = on or today()
-    # Asked several times per page (visibility, Tugas Saya, the badge): one query per request.
-    # Kept on the request object (``g`` outlives a request while tests hold the app context).
-    cache = request.__dict__.setdefault("_portal_delegations", {}) if has_request_context() else {}
-    key = (substitute.id, on)
-    if key not in cache:
-        cache[key] = list(db.session.scalars(select(Delegation).where(
-            Delegation.substitute_id == substitute.id, Delegation.revoked_at.is_(None),
-            Delegation.start_date <= on, Delegation.end_date >= on).order_by(Delegation.id)))
-    return list(cache[key])
+    # Asked several times per page (visibility, Tugas Saya, the badge): one query per request,
+    # none when the user loader already saw that there is no delegation (``note_none_active``).
+    found = request_cache.memo(_memo_key(substitute.id, on), lambda: list(db.session.scalars(
+        select(Delegation).where(active_on(on), Delegation.substitute_id == substitute.id).order_by(Delegation.id))))
+    return list(found)
 
 
-@event.listens_for(Session, "after_flush")
-def _forget_delegations(session, _context) -> None:
-    """A delegation written in this request is seen by the next ``active_for`` of the request."""
-    if has_request_context() and any(isinstance(obj, Delegation)
-                                     for obj in (*session.new, *session.dirty, *session.deleted)):
-        request.__dict__.pop("_portal_delegations", None)
+def active_on(on: date):
+    """SQL condition: the delegation is in force on ``on`` (not revoked, ``on`` within its dates)."""
+    return and_(Delegation.revoked_at.is_(None), Delegation.start_date <= on, Delegation.end_date >= on)
+
+
+def note_none_active(substitute_id: int, on: date) -> None:
+    """Remember for this request that ``substitute_id`` has no delegation in force on ``on``."""
+    request_cache.remember(_memo_key(substitute_id, on), [])
+
+
+def _memo_key(substitute_id: int, on: date) -> tuple:
+    return ("delegations", substitute_id, on)
 
 
 def acting_for(user: User, task) -> Delegation | None:

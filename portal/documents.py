@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import current_app, render_template
 from sqlalchemy import select
 
+from portal import request_cache
 from portal.extensions import db
 from portal.forms import tree_branches
 from portal.models import Run, RunDocument, Setting, Task, utcnow
@@ -37,8 +38,12 @@ def logo_data_uri() -> str | None:
         return f"data:{mime};base64," + base64.b64encode(handle.read()).decode("ascii")
 
 
-def _tasks(run: Run) -> list[Task]:
-    return list(db.session.scalars(select(Task).where(Task.run_id == run.id).order_by(Task.id)))
+def run_tasks(run: Run) -> list[Task]:
+    """Every task of ``run`` in order, read once per request (the step table, the panels and
+    each declared document ask for them; ``request_cache`` keeps the answer until a write)."""
+    found = request_cache.memo(("run_tasks", run.id), lambda: list(
+        db.session.scalars(select(Task).where(Task.run_id == run.id).order_by(Task.id))))
+    return list(found)
 
 
 def is_available(run: Run, spec, tasks: list[Task] | None = None) -> bool:
@@ -46,7 +51,7 @@ def is_available(run: Run, spec, tasks: list[Task] | None = None) -> bool:
     if spec.available_from is None or run.status == "selesai":
         return True
     numbers = [s.no for s in run.sop.steps]
-    reached = {t.step_no for t in (tasks if tasks is not None else _tasks(run))}
+    reached = {t.step_no for t in (tasks if tasks is not None else run_tasks(run))}
     return any(numbers.index(no) >= numbers.index(spec.available_from) for no in reached if no in numbers)
 
 
@@ -55,7 +60,7 @@ def is_final(run: Run, spec, tasks: list[Task] | None = None) -> bool:
     before it was reopened since; without ``final_setelah``, when the run finished."""
     if spec.final_after is None:
         return run.status == "selesai"
-    tasks = tasks if tasks is not None else _tasks(run)
+    tasks = tasks if tasks is not None else run_tasks(run)
     numbers = [s.no for s in run.sop.steps]
     position = numbers.index(spec.final_after)
     approved = [t for t in tasks if t.step_no == spec.final_after and t.outcome in POSITIVE]
@@ -89,7 +94,7 @@ def render_html(run: Run, spec, *, final: bool, tasks: list[Task] | None = None)
     """The document's HTML (the plugin template extends ``pdf/base.html``)."""
     from portal.signatories import for_document
 
-    tasks = tasks if tasks is not None else _tasks(run)
+    tasks = tasks if tasks is not None else run_tasks(run)
     forms, forms_per_unit = form_data(run, tasks)
     with for_document(tasks):  # issue 10: Plt./Plh. in the signature blocks
         return render_template(spec.template, doc=spec, run=run, sop=run.sop, final=final, forms=forms,
@@ -112,7 +117,7 @@ def store_final_documents(run: Run, *, now: datetime | None = None) -> list[RunD
     """Render and store every available declared document of ``run`` that is not stored
     yet (once: an existing copy is kept). Returns all stored documents."""
     existing = {d.key: d for d in stored_documents(run)}
-    tasks = _tasks(run)
+    tasks = run_tasks(run)
     store = current_app.extensions["file_store"]
     for spec in run.sop.documents:
         if spec.key in existing or not is_available(run, spec, tasks):
@@ -130,7 +135,7 @@ def store_final_documents(run: Run, *, now: datetime | None = None) -> list[RunD
 
 def document_rows(run: Run) -> list[dict]:
     """For the run page: each declared document with its state (stored, final, available)."""
-    tasks = _tasks(run)
+    tasks = run_tasks(run)
     stored = {d.key: d for d in stored_documents(run)}
     return [{"spec": spec, "stored": stored.get(spec.key), "available": is_available(run, spec, tasks),
              "final": spec.key in stored or is_final(run, spec, tasks)} for spec in run.sop.documents]

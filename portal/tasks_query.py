@@ -1,20 +1,28 @@
-"""Queries behind Tugas Saya: the user's open tasks and their count."""
+"""Queries behind Tugas Saya: the user's open tasks and their count.
+
+The statements are built once per distinct task scope (``access.task_scope``: the user, their
+grants and the officials they stand in for) and filter shape, and kept (``lru_cache``); the
+values that change per request (page, SOP, tahun, now) are bound parameters. Building one of
+these statements cost as much as running it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask import has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
-from portal.access import task_filter_for
+from portal import request_cache
+from portal.access import task_filter_of_scope, task_scope
 from portal.extensions import db
-from portal.models import Run, Task, Unit, User, utcnow
+from portal.models import Notification, Run, Task, Unit, User, utcnow
 from portal.models.run import OUTCOMES, TASK_STATUS, TaskKind
 from portal.sop import SopDefinition, cached_snapshot
 
 
 BADGE_CAP = 100
+STATEMENTS_KEPT = 1024
 
 
 def open_task_count(user) -> int:
@@ -22,8 +30,29 @@ def open_task_count(user) -> int:
 
     Open tasks only exist in running runs (finishing or cancelling a run closes them), so no join.
     """
-    capped = select(Task.id).where(_filter(user)).limit(BADGE_CAP).subquery()
-    return db.session.scalar(select(func.count()).select_from(capped))
+    return db.session.scalar(_open_count(_scope(user)))
+
+
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _open_count(scope: tuple):
+    capped = select(Task.id).where(task_filter_of_scope(scope)).limit(BADGE_CAP).subquery()
+    return select(func.count()).select_from(capped)
+
+
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _badges(scope: tuple):
+    user_id = scope[0][0]
+    unread = select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    return select(_open_count(scope).scalar_subquery(), unread.scalar_subquery())
+
+
+def badge_counts(user) -> tuple[int, int]:
+    """(open tasks as ``open_task_count``, unread notifications) of ``user``: the two navigation
+    badges, read in one statement once per request (``request_cache``)."""
+    def load() -> tuple[int, int]:
+        tasks, notes = db.session.execute(_badges(_scope(user))).one()
+        return tasks or 0, notes or 0
+    return request_cache.memo(("badge_counts", user.id), load)
 
 
 PAGE_SIZE = 50
@@ -105,15 +134,9 @@ class InboxRow:
         return (self.completed_at or now or utcnow()) > self.due_at
 
 
-def _filter(user):
-    """``task_filter_for(user)``, built once per request (the badge and the list both use it)."""
-    if not has_request_context():
-        return task_filter_for(user)
-    # kept on the request itself: ``g`` lives as long as the app context, which tests keep open
-    cache = request.__dict__.setdefault("_portal_task_filters", {})
-    if user.id not in cache:
-        cache[user.id] = task_filter_for(user)
-    return cache[user.id]
+def _scope(user) -> tuple:
+    """``task_scope(user)``, once per request (the badge and the list both use it)."""
+    return request_cache.memo(("task_scope", user.id), lambda: task_scope(user))
 
 
 def _step_of(definition_sha: str, run_id: int, step_no: int):
@@ -131,6 +154,24 @@ def inbox(user, *, sop_id: str | None = None, tahun: int | None = None, status: 
     (``'terlambat'``) or the ones this user completed (``'selesai'``, newest first), with what the
     rows show of their runs, units and assignees in the same query. Returns (rows, whether a next
     page exists)."""
+    params = {"limit": per_page + 1, "offset": (max(page, 1) - 1) * per_page}
+    if status == "terlambat":
+        params["now"] = utcnow()
+    if sop_id:
+        params["sop_id"] = sop_id
+    if tahun:
+        params["tahun"] = tahun
+    scope = (user.id,) if status == "selesai" else _scope(user)
+    statement = _inbox_statement(scope, status, bool(sop_id), bool(tahun))
+    found = db.session.execute(statement, params).all()
+    rows = [InboxRow(*values[:16], step=_step_of(values[16], values[1], values[2]), kind=values[17])
+            for values in found[:per_page]]
+    return rows, len(found) > per_page
+
+
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _inbox_statement(scope: tuple, status: str, by_sop: bool, by_tahun: bool):
+    """The Tugas Saya statement of one scope and filter shape; its values are bound at execution."""
     assignee = aliased(User)
     query = (select(Task.id, Task.run_id, Task.step_no, Task.attempt, Task.status, Task.outcome, Task.created_at,
                     Task.due_at, Task.completed_at, Task.assignee_id, assignee.nama, Unit.nama, Run.judul, Run.tahun,
@@ -138,16 +179,13 @@ def inbox(user, *, sop_id: str | None = None, tahun: int | None = None, status: 
              .join(Run, Task.run_id == Run.id).outerjoin(Unit, Task.unit_id == Unit.id)
              .outerjoin(assignee, Task.assignee_id == assignee.id))
     if status == "selesai":
-        query = query.where(Task.completed_by_id == user.id).order_by(Task.completed_at.desc(), Task.id.desc())
+        query = query.where(Task.completed_by_id == scope[0]).order_by(Task.completed_at.desc(), Task.id.desc())
     else:
-        query = query.where(_filter(user)).order_by(Task.due_at.asc(), Task.id)
+        query = query.where(task_filter_of_scope(scope)).order_by(Task.due_at.asc(), Task.id)
         if status == "terlambat":
-            query = query.where(Task.due_at < utcnow())
-    if sop_id:
-        query = query.where(Run.sop_id == sop_id)
-    if tahun:
-        query = query.where(Run.tahun == tahun)
-    found = db.session.execute(query.limit(per_page + 1).offset((max(page, 1) - 1) * per_page)).all()
-    rows = [InboxRow(*values[:16], step=_step_of(values[16], values[1], values[2]), kind=values[17])
-            for values in found[:per_page]]
-    return rows, len(found) > per_page
+            query = query.where(Task.due_at < bindparam("now"))
+    if by_sop:
+        query = query.where(Run.sop_id == bindparam("sop_id"))
+    if by_tahun:
+        query = query.where(Run.tahun == bindparam("tahun"))
+    return query.limit(bindparam("limit")).offset(bindparam("offset"))

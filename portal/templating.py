@@ -27,20 +27,13 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
+        """The menu's badges (tasks, unread notifications), plugin links and admin warnings,
+        computed once per request even when panels render their own templates."""
         if not current_user.is_authenticated:
             return {}
-        from portal.tasks_query import open_task_count
+        from portal import request_cache
 
-        registry = current_app.extensions["portal_plugins"]
-        extra = [link for links in registry.pm.hook.portal_menu_links(user=current_user) for link in (links or [])]
-        warnings = []
-        if current_user.is_admin and request.blueprint in ("admin", "admin_org"):
-            from portal.receipts import public_base_url
-
-            if public_base_url() is None:
-                warnings.append("PUBLIC_BASE_URL belum diatur: tanda terima tidak dapat diterbitkan sampai alamat "
-                                "publik portal (misalnya https://sop.dinas.go.id) diisi di pengaturan server.")
-        return {"nav_task_count": open_task_count(current_user), "plugin_links": extra, "admin_warnings": warnings}
+        return request_cache.memo(("navigation", current_user.id), _navigation)
 
     @app.after_request
     def vary_on_htmx(response):
@@ -67,6 +60,22 @@ def init_templating(app: Flask) -> None:
 
         return send_from_directory(Path(app.static_folder) / "vendor" / "htmx", "htmx.min.js",
                                    mimetype="text/javascript", max_age=86400)
+
+
+def _navigation() -> dict:
+    from portal.tasks_query import badge_counts
+
+    registry = current_app.extensions["portal_plugins"]
+    extra = [link for links in registry.pm.hook.portal_menu_links(user=current_user) for link in (links or [])]
+    warnings = []
+    if current_user.is_admin and request.blueprint in ("admin", "admin_org"):
+        from portal.receipts import public_base_url
+
+        if public_base_url() is None:
+            warnings.append("PUBLIC_BASE_URL belum diatur: tanda terima tidak dapat diterbitkan sampai alamat "
+                            "publik portal (misalnya https://sop.dinas.go.id) diisi di pengaturan server.")
+    tasks, unread = badge_counts(current_user)
+    return {"nav_task_count": tasks, "notif_unread": unread, "plugin_links": extra, "admin_warnings": warnings}
 
 
 def render_page(template_name: str, **context) -> str:

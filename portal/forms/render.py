@@ -133,7 +133,7 @@ def run_form_data(run, form_key: str) -> dict | None:
     """The current data of ``form_key`` in ``run`` (a tree with the units' branches merged)."""
     from portal import documents
 
-    return documents.form_data(run, documents._tasks(run))[0].get(form_key)
+    return documents.form_data(run, documents.run_tasks(run))[0].get(form_key)
 
 
 def init_form_templating(app: Flask) -> None:

@@ -49,12 +49,8 @@ def init_app(app: Flask) -> None:
     from portal.notify import cli, views
 
     app.register_blueprint(views.bp)
-
-    @app.context_processor
-    def bell_count():
-        from flask_login import current_user
-
-        return {"notif_unread": unread_count(current_user)} if current_user.is_authenticated else {}
+    # the bell's count comes with the navigation context (portal.templating, one statement with
+    # the Tugas Saya badge)
     app.cli.add_command(cli.notify_cli)
 
 

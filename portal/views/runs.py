@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from portal import runner
-from portal.access import can_start, can_view_run, runs_visible_to
+from portal.access import can_start, runs_visible_to, visible_run
 from portal.downloads import send_generated, send_stored_file
 from portal.extensions import db
 from portal.core_forms import CancelForm, ReassignForm, StartRunForm, first_error
 from portal.models import Attachment, AuditEvent, Receipt, Run, Task, TaskStatus, Unit, User
-from portal.documents import document_rows
+from portal.documents import document_rows, run_tasks
 from portal.run_summary import step_rows
 from portal.templating import render_page
 from portal.views.helpers import admin_required, with_write_retry
@@ -82,8 +82,8 @@ def new(sop_id: str):
 
 
 def _load(run_id: int) -> Run:
-    run = db.session.get(Run, run_id)
-    if run is None or not can_view_run(current_user, run):
+    run = visible_run(current_user, run_id)
+    if run is None:
         abort(404)
     return run
 
@@ -93,7 +93,7 @@ def _load(run_id: int) -> Run:
 def show(run_id: int):
     """The run: steps with standard vs actual working time, open tasks, files, timeline."""
     run = _load(run_id)
-    tasks = list(db.session.scalars(select(Task).where(Task.run_id == run.id).order_by(Task.id)))
+    tasks = run_tasks(run)
     attachments = list(db.session.scalars(select(Attachment).where(Attachment.run_id == run.id).order_by(Attachment.id)))
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.run_id == run.id).order_by(AuditEvent.id)))
     receipts = list(db.session.scalars(select(Receipt).where(Receipt.run_id == run.id).order_by(Receipt.id)))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, disposition, receipt_confirm, rounds, runner
-from portal.access import can_act, can_view_run
+from portal.access import can_act, visible_task
 from portal.extensions import db
 from portal.formatting import format_datetime, format_size
 from portal.models import Attachment, Outcome, Task, TaskStatus, utcnow
@@ -77,8 +77,8 @@ def count():
 
 
 def _load(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None or not can_view_run(current_user, task.run):
+    task = visible_task(current_user, task_id)
+    if task is None:
         abort(404)
     return task
 

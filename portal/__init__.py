@@ -11,14 +11,18 @@ from sqlalchemy.engine import Engine
 
 from portal.config import load_config
 from portal.resources import resource_dir
-from portal.extensions import csrf, db, htmx, login_manager, migrate
+from portal.extensions import csrf, db, htmx, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 SQLITE_CACHE_KIB = 8192  # SQLite page cache per connection (KiB); no mmap, see _sqlite_pragmas
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: settings, extensions, plugins, blueprints, CLI."""
+def create_app(config: dict | None = None, *, migrations: bool = True) -> Flask:
+    """Build the app: settings, extensions, plugins, blueprints, CLI.
+
+    ``migrations=False`` leaves out Flask-Migrate and Alembic (the ``flask db`` commands): a web
+    worker never migrates, and not importing them keeps about 10 MB out of every worker.
+    """
     app = Flask(__name__, template_folder=str(resource_dir("templates")), static_folder=str(ROOT / "portal" / "static"),
                 instance_path=os.environ.get("PORTAL_INSTANCE", str(ROOT / "instance")), instance_relative_config=True)
     app.config.update(load_config(app.instance_path))
@@ -28,9 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     _init_pool(app)
-    from portal.archive_search import include_in_schema_compare
-
-    migrate.init_app(app, db, directory=str(resource_dir("migrations")), include_name=include_in_schema_compare)
+    if migrations:
+        _init_migrations(app)
     csrf.init_app(app)
     htmx.init_app(app)
     _init_login(app)
@@ -53,6 +56,14 @@ def create_app(config: dict | None = None) -> Flask:
     init_lane_roles(app)  # roles named by the definitions' lanes exist before anyone needs them
     _init_errors(app)
     return app
+
+
+def _init_migrations(app: Flask) -> None:
+    from flask_migrate import Migrate
+
+    from portal.archive_search import include_in_schema_compare
+
+    Migrate(app, db, directory=str(resource_dir("migrations")), include_name=include_in_schema_compare)
 
 
 def _init_pool(app: Flask) -> None:

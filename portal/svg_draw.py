@@ -11,9 +11,6 @@ import re
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-
 __all__ = ["FONT_FAMILY", "FONT_SIZE", "LINE", "INK", "SvgCanvas", "arrowhead", "pentagon", "wrap",
            "text_width", "svg_data_uri", "svg_size"]
 
@@ -24,32 +21,39 @@ INK = "#1f2933"
 
 
 @lru_cache(maxsize=1)
-def _font_name() -> str:
-    """Register the portal's TTF with ReportLab once, for measuring text widths."""
+def _advance_widths() -> tuple[dict[int, int], int]:
+    """The advance width of every glyph of the portal's TTF (the one the PDFs embed), in
+    thousandths of the font size, and the width of a missing glyph. Read once; the parsed
+    font itself (several MB in every worker) is not kept."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
     from portal.pdf import font_files
 
-    name = "FlowchartMeasure"
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, font_files()[0]))
-    return name
+    face = TTFont("PortalMeasure", font_files()[0]).face
+    return dict(face.charWidths), int(face.defaultWidth)
+
+
+def text_width(text: str, size: float) -> float:
+    """Width of ``text`` in points at ``size`` in the portal font (as ReportLab measures it)."""
+    widths, missing = _advance_widths()
+    return sum(widths.get(ord(ch), missing) for ch in text) * size / 1000
 
 
 def wrap(text: str, width: float, size: float = FONT_SIZE) -> list[str]:
     """Split ``text`` into lines no wider than ``width`` points (long words are cut)."""
-    font = _font_name()
     lines: list[str] = []
     for paragraph in (text or "").splitlines() or [""]:
         current = ""
         for word in paragraph.split():
             candidate = f"{current} {word}".strip()
-            if pdfmetrics.stringWidth(candidate, font, size) <= width:
+            if text_width(candidate, size) <= width:
                 current = candidate
                 continue
             if current:
                 lines.append(current)
-            while pdfmetrics.stringWidth(word, font, size) > width and len(word) > 1:
+            while text_width(word, size) > width and len(word) > 1:
                 cut = len(word)
-                while cut > 1 and pdfmetrics.stringWidth(word[:cut], font, size) > width:
+                while cut > 1 and text_width(word[:cut], size) > width:
                     cut -= 1
                 lines.append(word[:cut])
                 word = word[cut:]
@@ -58,11 +62,6 @@ def wrap(text: str, width: float, size: float = FONT_SIZE) -> list[str]:
     while lines and not lines[-1]:
         lines.pop()
     return lines or [""]
-
-
-def text_width(text: str, size: float) -> float:
-    """Width of ``text`` in points at ``size`` in the portal font."""
-    return pdfmetrics.stringWidth(text, _font_name(), size)
 
 
 class SvgCanvas:
@@ -121,7 +120,7 @@ class SvgCanvas:
         """Write a branch label beside the first segment, kept inside the lane ``bounds``."""
         (lx, ly), (nx, ny) = points[0], points[1]
         size = 5.0
-        width = pdfmetrics.stringWidth(label, _font_name(), size) + 1
+        width = text_width(label, size) + 1
         if ny == ly:  # horizontal: under the line, on the side it leaves
             x = lx + 1 if nx > lx else lx - 1 - width
             y = ly + 6

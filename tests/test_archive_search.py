@@ -102,3 +102,19 @@ def test_broad_search_caps_the_count_and_still_pages_newest_first(app, demo, cli
     assert ">1 dokumen" in few and "Lebih dari" not in few
     total = db.session.scalar(select(func.count(ArchivedDocument.id)))
     assert total == archive_search.COUNT_CAP + 6
+
+
+def test_year_filter_lists_each_archived_year_once_newest_first(app, demo, client, auth):
+    from portal.archive import archive_years
+
+    run = start_pk(app, demo)
+    assert archive_years() == []
+    add_documents(run.id, ["pk 2023 a", "pk 2023 b"], tahun=2023)
+    add_documents(run.id, ["pk 2026"], tahun=2026)
+    add_documents(run.id, ["pk 2019 a", "pk 2019 b", "pk 2019 c"], tahun=2019)
+    assert archive_years() == [2026, 2023, 2019]
+    auth.login("admin")
+    page = listed(client, "q=pk")
+    options = [y for y in (2026, 2023, 2019) if f'<option value="{y}"' in page]
+    assert options == [2026, 2023, 2019]
+    assert page.index('<option value="2026"') < page.index('<option value="2023"') < page.index('<option value="2019"')

@@ -54,6 +54,9 @@ def create_app(config: dict | None = None, *, migrations: bool = True) -> Flask:
     from portal.lanes import init_lane_roles
 
     init_lane_roles(app)  # roles named by the definitions' lanes exist before anyone needs them
+    from portal import read_only
+
+    read_only.init_app(app)  # pages that only read: no transaction round trips on PostgreSQL
     _init_errors(app)
     return app
 
@@ -74,8 +77,6 @@ def _init_pool(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from portal.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
@@ -142,6 +143,8 @@ def _init_errors(app: Flask) -> None:
     }
     for code, message in messages.items():
         def handler(error, code=code, message=message):
+            if code == 500:
+                db.session.rollback()  # the error page must not flush what the failed request left
             if code == 413 and request.endpoint == "tasks.upload":
                 from portal.views.tasks import upload_too_large
 

@@ -165,3 +165,46 @@ def test_text_is_measured_as_reportlab_measures_it_in_the_pdf_font():
         assert text_width(sample, 6.5) == pytest.approx(pdfmetrics.stringWidth(sample, "MeasureCheck", 6.5))
     lines = wrap("Meningkatnya kualitas pelayanan perizinan dan nonperizinan", 60)
     assert len(lines) > 1 and all(text_width(line, 6.5) <= 60 for line in lines)
+
+
+def test_read_only_pages_run_without_a_transaction_on_postgresql(app, backend, demo, client, auth):
+    start_pk(app, demo)
+    auth.login("kadis")
+    levels = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        levels.append(conn.get_execution_options().get("isolation_level"))
+
+    engine = db.engine
+    with statements():
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            client.get("/tugas")
+            client.get("/arsip?q=kinerja")
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    expected = "AUTOCOMMIT" if backend == "postgresql" else None
+    assert len(levels) >= 6 and set(levels) == {expected}
+
+
+def test_a_read_only_page_that_writes_fails_and_writes_nothing(app, demo, client, auth):
+    from flask_login import current_user, login_required
+
+    from portal.models import User
+    from portal.read_only import read_only
+
+    @login_required
+    @read_only
+    def renames():
+        current_user.nama = "Diubah"
+        db.session.commit()
+        return "ok"
+
+    app.add_url_rule("/uji-baca-saja", "uji_baca_saja", renames)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    kadis_id = demo["kadis"].id
+    auth.login("kadis")
+    with statements():
+        assert client.get("/uji-baca-saja").status_code == 500
+    db.session.expire_all()
+    assert db.session.get(User, kadis_id).nama != "Diubah"

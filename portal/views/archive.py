@@ -9,12 +9,14 @@ from portal.extensions import db
 from portal.models import ArchivedDocument
 from portal.templating import render_page
 from portal.downloads import send_stored_file
+from portal.read_only import read_only
 
 bp = Blueprint("archive", __name__)
 
 
 @bp.route("/arsip")
 @login_required
+@read_only
 def index():
     """Text search over judul, SOP and unit; filters for tahun and SOP; paginated."""
     q = request.args.get("q", "").strip()

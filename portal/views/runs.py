@@ -17,6 +17,7 @@ from portal.documents import document_rows, run_tasks
 from portal.run_summary import step_rows
 from portal.templating import render_page
 from portal.views.helpers import admin_required, with_write_retry
+from portal.read_only import read_only
 
 bp = Blueprint("runs", __name__)
 
@@ -27,6 +28,7 @@ def _registry():
 
 @bp.route("/pelaksanaan")
 @login_required
+@read_only
 def index():
     """Runs the user may see (filtered in SQL by the access rule), newest first, paged."""
     status = request.args.get("status") or None
@@ -90,6 +92,7 @@ def _load(run_id: int) -> Run:
 
 @bp.route("/pelaksanaan/<int:run_id>")
 @login_required
+@read_only
 def show(run_id: int):
     """The run: steps with standard vs actual working time, open tasks, files, timeline."""
     run = _load(run_id)

@@ -19,6 +19,7 @@ from portal.tasks_query import PageWindow, open_task_count
 from portal.templating import render_page
 from portal.views import step_forms
 from portal.views.helpers import with_write_retry
+from portal.read_only import read_only
 
 bp = Blueprint("tasks", __name__)
 
@@ -32,6 +33,7 @@ def home():
 
 @bp.route("/tugas")
 @login_required
+@read_only
 def inbox():
     """Tugas Saya: open tasks across runs, filterable by SOP, tahun and status."""
     sop_id = request.args.get("sop") or None
@@ -126,6 +128,7 @@ def return_notice(task: Task, run_tasks: list[Task]) -> dict | None:
 
 @bp.route("/tugas/<int:task_id>")
 @login_required
+@read_only
 def show(task_id: int, errors=None, form_data=None, status=200, upload_errors=None, upload_notice=None, catatan=None,
          bound_form=None):
     """The step page: kegiatan, kelengkapan, waktu and due, output, and the form."""

@@ -36,10 +36,11 @@ def portal_run_finished(definition, run):
 @hookimpl
 def portal_run_panels(run, user):
     """The run's declared forms, read-only (latest entry per step and unit)."""
+    from portal.documents import run_tasks
     from portal.plugin_api import Panel
 
     latest = {}
-    for task in run.tasks:
+    for task in run_tasks(run):
         if task.form_data and task.outcome in ("selesai", "setuju"):
             latest[(task.step_no, task.unit_id)] = (task.unit, task.form_data)
     items = [(step_no, unit, data) for (step_no, _), (unit, data) in sorted(latest.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))

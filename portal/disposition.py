@@ -66,10 +66,8 @@ def _latest(run, tasks, step_no: int) -> dict | None:
 
 def _names(data: dict) -> dict:
     """Readable "kepada": the role's label and the person's name."""
-    from portal.extensions import db
-    from portal.models import Role, User
-    from sqlalchemy import select
+    from portal.request_cache import role_by_key, user_by_id
 
-    role = db.session.scalar(select(Role).where(Role.key == data.get("kepada"))) if data.get("kepada") else None
-    person = db.session.get(User, int(data["kepada_pengguna"])) if str(data.get("kepada_pengguna") or "").isdigit() else None
+    role = role_by_key(data["kepada"]) if data.get("kepada") else None
+    person = user_by_id(int(data["kepada_pengguna"])) if str(data.get("kepada_pengguna") or "").isdigit() else None
     return {"kepada_label": role.label if role else (data.get("kepada") or "-"), "kepada_orang": person}

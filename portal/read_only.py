@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 
 _FLAG = "_portal_read_only"
+_AUTOCOMMIT = "_portal_autocommit"
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -41,6 +42,14 @@ def init_app(app: Flask) -> None:
         # across requests, keeps it)
         if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            request.__dict__[_AUTOCOMMIT] = True
+
+    @app.teardown_request
+    def _end_autocommit(_error=None) -> None:
+        # The autocommit connection goes back to the pool with the request (its isolation level
+        # reset), also where the session outlives the request (tests holding one app context).
+        if request.__dict__.pop(_AUTOCOMMIT, False):
+            db.session.rollback()
 
 
 def _is_read_only_request() -> bool:

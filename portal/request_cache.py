@@ -42,6 +42,24 @@ def _pending_changes() -> bool:
     return bool(session.new or session.deleted or session.dirty)
 
 
+def role_by_key(key: str):
+    """The ``Role`` with ``key`` (or None), read once per request."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Role
+
+    return memo(("role", key), lambda: db.session.scalar(select(Role).where(Role.key == key)))
+
+
+def user_by_id(user_id: int):
+    """The ``User`` ``user_id`` (or None), read once per request (kept, so the identity map keeps it)."""
+    from portal.extensions import db
+    from portal.models import User
+
+    return memo(("user", user_id), lambda: db.session.get(User, user_id))
+
+
 def remember(key: Hashable, value) -> None:
     """Store ``value`` for ``key`` for the rest of the request (when a query already gave it)."""
     if has_request_context():

@@ -64,15 +64,29 @@ def positions(run_ids: list[int], now: datetime | None = None) -> dict[int, Posi
     """Positions of the running runs among ``run_ids`` (one query for all of them)."""
     if not run_ids:
         return {}
-    now = now or utcnow()
-    calendar = current_app.extensions["worktime"]
     query = (select(Task).join(Task.run).options(contains_eager(Task.run), joinedload(Task.assignee))
              .where(Task.run_id.in_(run_ids), Task.status == "terbuka", Run.status == "berjalan")
              .order_by(Task.run_id, Task.id))
+    return _collect(((task, task.run) for task in db.session.scalars(query).unique()), now or utcnow())
+
+
+def position_of(run: Run, now: datetime | None = None) -> Position | None:
+    """The position of one run (None when it is not running), from its tasks as the run page
+    already read them (``documents.run_tasks``: no query of its own there)."""
+    from portal.documents import run_tasks
+
+    if run.status != "berjalan":
+        return None
+    opened = ((task, run) for task in run_tasks(run) if task.status == "terbuka")
+    return _collect(opened, now or utcnow()).get(run.id)
+
+
+def _collect(open_tasks, now: datetime) -> dict[int, Position]:
+    """Positions from ``(open task, its run)`` pairs in run and task order."""
+    calendar = current_app.extensions["worktime"]
     result: dict[int, Position] = {}
     fan_totals: dict[int, int] = {}
-    for task in db.session.scalars(query).unique():
-        run = task.run
+    for task, run in open_tasks:
         pos = result.get(run.id)
         if pos is None:
             step = run.sop.step(task.step_no)
@@ -89,8 +103,3 @@ def positions(run_ids: list[int], now: datetime | None = None) -> dict[int, Posi
         if pos.due is not None and now > pos.due:
             pos.late_minutes = max(calendar.working_minutes_between(pos.due, now), 1)
     return result
-
-
-def position_of(run: Run, now: datetime | None = None) -> Position | None:
-    """The position of one run (None when it is not running)."""
-    return positions([run.id], now).get(run.id)

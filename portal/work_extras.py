@@ -7,6 +7,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the notification and reminder parts and the step page's template helpers."""
     from portal import delegation, delegation_views, disposition, evidence, evidence_views, maker_checker, notify, reminders, signatories
+    from portal.documents import run_tasks
 
     notify.init_app(app)
     reminders.init_app(app)
@@ -15,5 +16,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(maker_refusal=maker_checker.refusal, earlier_files=evidence.earlier_files,
                                  replaced_files=evidence.replaced_files, acting_for=delegation.acting_for,
                                  delegation_note=delegation.note, may_delegate=delegation.may_manage,
-                                 run_disposition=lambda run: disposition.latest_of_run(run, run.tasks),
+                                 run_disposition=lambda run: disposition.latest_of_run(run, run_tasks(run)),
                                  signatory=signatories.signatory)

@@ -44,6 +44,7 @@ def statements():
 def test_tugas_saya_is_three_statements_user_rows_and_badges(app, demo, client, auth):
     run = start_pk(app, demo)
     task_id = open_tasks(run.id)[0].id
+    kadis_id = demo["kadis"].id
     auth.login("kadis")
     client.get("/tugas")  # definitions parsed, statements built
     with statements() as seen:
@@ -56,7 +57,9 @@ def test_tugas_saya_is_three_statements_user_rows_and_badges(app, demo, client, 
     from portal.notify import unread_count
     from portal.tasks_query import open_task_count
 
-    kadis = db.session.get(type(demo["kadis"]), demo["kadis"].id)
+    from portal.models import User
+
+    kadis = db.session.get(User, kadis_id)
     assert unread_count(kadis) > 0
     assert f'data-testid="notif-count">{unread_count(kadis)}<' in page
     assert f'hx-swap="outerHTML">{open_task_count(kadis)}</span>' in page

@@ -10,12 +10,14 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.numbers import NumberFormatError, format_decimal, parse_decimal
+from babel.numbers import NumberFormatError, parse_decimal
 from flask import g
 from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import Choice, SelectFieldBase
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import Select, TextInput
+
+from portal.formatting import decimal_text
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 
@@ -25,8 +27,8 @@ def number_text(value, places: int | None = None) -> str:
     if value is None or value == "":
         return ""
     if places is not None:
-        return format_decimal(value, format="#,##0." + "0" * places, locale="id") if places else format_decimal(value, format="#,##0", locale="id")
-    return format_decimal(value, locale="id", decimal_quantization=False)
+        return decimal_text(value, "#,##0." + "0" * places if places else "#,##0")
+    return decimal_text(value, quantize=False)
 
 
 def parse_number(text: str, kind: str = "angka") -> Decimal:
@@ -199,6 +201,45 @@ def choice_options(source) -> list[tuple[str, str]]:
     if key not in cache:
         cache[key] = _dynamic_options(source)
     return cache[key]
+
+
+def option_label(source, value) -> str:
+    """The label of one stored choice ``value`` of ``source`` (as its option shows it), looked up
+    alone: a summary showing one chosen person does not list every user."""
+    if isinstance(source, (list, tuple)):
+        return str(value)
+    key = (source, g.get("portal_form_run_id")) if source == "berkas" else source
+    listed = g.get("portal_form_choices", {}).get(key)
+    if listed is not None:
+        return dict(listed).get(str(value), str(value))
+    labels = g.setdefault("portal_option_labels", {})
+    if (key, str(value)) not in labels:
+        found = _one_option(source, str(value))
+        labels[(key, str(value))] = found if found is not None else str(value)
+    return labels[(key, str(value))]
+
+
+def _one_option(source: str, value: str) -> str | None:
+    from portal.extensions import db
+    from portal.models import Attachment, Unit
+    from portal.request_cache import role_by_key, user_by_id
+
+    if source == "peran":
+        role = role_by_key(value)
+        return role.label if role else None
+    if not value.isdigit():
+        return None
+    if source == "unit":
+        unit = db.session.get(Unit, int(value))
+        return unit.nama if unit else None
+    if source == "pengguna":
+        user = user_by_id(int(value))
+        return f"{user.nama} — {user.jabatan}" if user and user.active else None
+    if source == "berkas":
+        attachment = db.session.get(Attachment, int(value))
+        run_id = g.get("portal_form_run_id")
+        return attachment.filename if attachment and run_id is not None and attachment.run_id == run_id else None
+    return None
 
 
 def _dynamic_options(source: str) -> list[tuple[str, str]]:

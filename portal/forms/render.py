@@ -6,7 +6,7 @@ from datetime import date
 from flask import Flask, current_app
 from markupsafe import Markup
 
-from portal.forms.fields import choice_options, number_text
+from portal.forms.fields import number_text, option_label
 from portal.forms import tree, tree_svg
 from portal.svg_draw import svg_size
 from portal.forms.formula import Formula
@@ -36,8 +36,7 @@ def form_value(spec, value) -> str:
         except ValueError:
             return str(value)
     if spec.type == "berkas" or (spec.type == "pilihan" and isinstance(spec.choices, str)):
-        source = "berkas" if spec.type == "berkas" else spec.choices
-        return dict(choice_options(source)).get(str(value), str(value))
+        return option_label("berkas" if spec.type == "berkas" else spec.choices, value)
     return str(value)
 
 
@@ -116,7 +115,7 @@ def form_suggestions(spec) -> list[str]:
 def _unit_name(unit_id) -> str | None:
     if unit_id in (None, ""):
         return None
-    return dict(choice_options("unit")).get(str(unit_id), str(unit_id))
+    return option_label("unit", unit_id)
 
 
 def tree_diagram(spec, data, title: str = "", scale: float = 1.0) -> Markup:

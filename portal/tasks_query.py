@@ -22,6 +22,7 @@ from portal.sop import SopDefinition, cached_snapshot
 
 
 BADGE_CAP = 100
+_KONFIRMASI = TaskKind.KONFIRMASI.value  # a plain str: compared twice per row
 STATEMENTS_KEPT = 1024
 
 
@@ -118,7 +119,7 @@ class InboxRow:
     @property
     def is_confirmation(self) -> bool:
         """True for a "Konfirmasi penerimaan" task (as ``Task.is_confirmation``)."""
-        return self.kind == TaskKind.KONFIRMASI
+        return self.kind == _KONFIRMASI
 
     @property
     def status_label(self) -> str:

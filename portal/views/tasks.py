@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit, disposition, receipt_confirm, rounds, runner
 from portal.access import can_act, visible_task
 from portal.extensions import db
-from portal.formatting import format_datetime, format_size
+from portal.formatting import datetime_formatter, format_size
 from portal.models import Attachment, Outcome, Task, TaskStatus, utcnow
 from portal.receipts import handed_over_documents, receiver_candidates
 from portal.storage import UploadRejected
@@ -44,7 +44,7 @@ def inbox():
     page = max(request.args.get("halaman", 1, type=int), 1)
     tasks, has_next = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status, page=page)
     registry = current_app.extensions["portal_plugins"]
-    run_href, task_href, waktu, now = id_link("runs.show", "run_id"), id_link("tasks.show", "task_id"), memo(format_datetime), utcnow()
+    run_href, task_href, waktu, now = id_link("runs.show", "run_id"), id_link("tasks.show", "task_id"), memo(datetime_formatter()), utcnow()
     for row in tasks:  # what the template prints, computed here once (no Jinja call per cell)
         row.run_href, row.task_href = run_href(row.run_id), task_href(row.id)
         row.sejak, row.batas, row.terlambat = waktu(row.created_at), waktu(row.due_at), row.is_overdue(now)

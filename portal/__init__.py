@@ -70,10 +70,11 @@ def _init_migrations(app: Flask) -> None:
 
 
 def _init_pool(app: Flask) -> None:
-    from portal.db_ping import install_idle_ping
+    from portal.db_ping import init_disconnect_retry, install_idle_ping
 
     with app.app_context():
         install_idle_ping(db.engine, app.config["DB_PING_IDLE_SECONDS"])
+    init_disconnect_retry(app)
 
 
 def _init_login(app: Flask) -> None:

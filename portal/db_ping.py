@@ -5,7 +5,9 @@ extra round trip per request on PostgreSQL. A connection that went back to the p
 moment ago is as alive as the server, so here only a connection that sat idle for
 ``DB_PING_IDLE_SECONDS`` (default 10) or longer is pinged on checkout; a dead one is
 thrown away and the pool opens a new one (``DisconnectionError``), so a database restart
-or a dropped socket still costs no user a failed request.
+or a dropped socket still costs no user a failed request. A connection that died within the
+idle window fails its first statement instead: ``init_disconnect_retry`` sends that request
+once more on a fresh connection (GET, HEAD) or answers 503 with nothing written.
 """
 from __future__ import annotations
 
@@ -37,3 +39,31 @@ def install_idle_ping(engine: Engine, idle_seconds: float = DEFAULT_IDLE_SECONDS
             raise exc.DisconnectionError(f"koneksi basis data terputus: {error}") from error
         if alive is False:
             raise exc.DisconnectionError("koneksi basis data tidak menjawab")
+
+
+RETRY_MARK = "_ulang"
+
+
+def init_disconnect_retry(app) -> None:
+    """A request that finds its pooled connection dead (the database restarted within the idle
+    window, so no ping caught it) is not lost: SQLAlchemy has already dropped the pool's stale
+    connections, a GET or HEAD is sent once more (307 to the same address, marked ``_ulang=1``),
+    and anything else, or a second failure, gets a 503 page that needs no database. Nothing
+    was written: the failed transaction never committed."""
+    from urllib.parse import urlencode
+
+    from flask import redirect, render_template, request
+    from sqlalchemy.exc import DBAPIError
+
+    from portal.extensions import db
+
+    @app.errorhandler(DBAPIError)
+    def _lost_connection(error):
+        if not error.connection_invalidated:
+            raise error  # a real database error: the 500 page
+        db.session.remove()
+        if request.method in ("GET", "HEAD") and not request.args.get(RETRY_MARK):
+            args = request.args.to_dict(flat=False)
+            args[RETRY_MARK] = ["1"]
+            return redirect(f"{request.path}?{urlencode(args, doseq=True)}", code=307)
+        return render_template("db_unavailable.html"), 503

@@ -2,26 +2,29 @@
 
 Flask-Login asks ``load_principal`` once per request. The statement brings the user, every
 role grant with its role and unit (the access rules, the menu and the badges read them for
-the rest of the request) and whether a Plt./Plh. delegation is in force for the user today;
-when none is, ``delegation.active_for`` is answered without a query.
+the rest of the request), whether a Plt./Plh. delegation is in force for the user today
+(when none is, ``delegation.active_for`` is answered without a query) and the number of
+unread notifications (the bell on every page).
 """
 from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import joinedload
 
-from portal import delegation
+from portal import delegation, request_cache
 from portal.extensions import db
-from portal.models import Delegation, User
+from portal.models import Delegation, Notification, User
 
 
 @cache
 def _statement():
     """Built once per process; the user id and today's date are bound at execution."""
     in_force = exists().where(Delegation.substitute_id == User.id, delegation.active_on(bindparam("today")))
-    return (select(User, in_force.label("delegated")).options(joinedload(User.roles))
+    unread = (select(func.count(Notification.id))
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
+    return (select(User, in_force.label("delegated"), unread.label("unread")).options(joinedload(User.roles))
             .where(User.id == bindparam("user_id")))
 
 
@@ -31,9 +34,15 @@ def load_principal(user_id: int, generation: int) -> User | None:
     row = db.session.execute(_statement(), {"user_id": user_id, "today": today}).unique().first()
     if row is None:
         return None
-    user, delegated = row
+    user, delegated, unread = row
     if not user.active or (user.session_gen or 0) != generation:
         return None
     if not delegated:
         delegation.note_none_active(user.id, today)
+    request_cache.remember(unread_key(user.id), unread or 0)
     return user
+
+
+def unread_key(user_id: int) -> tuple:
+    """The request-cache key of ``user_id``'s unread notification count (the bell)."""
+    return ("unread_notifications", user_id)

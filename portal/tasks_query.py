@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from portal import request_cache
 from portal.access import task_filter_of_scope, task_scope
 from portal.extensions import db
-from portal.models import Notification, Run, Task, Unit, User, utcnow
+from portal.models import Run, Task, Unit, User, utcnow
 from portal.models.run import OUTCOMES, TASK_STATUS, TaskKind
 from portal.sop import SopDefinition, cached_snapshot
 
@@ -40,20 +40,19 @@ def _open_count(scope: tuple):
     return select(func.count()).select_from(capped)
 
 
-@lru_cache(maxsize=STATEMENTS_KEPT)
-def _badges(scope: tuple):
-    user_id = scope[0][0]
-    unread = select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    return select(_open_count(scope).scalar_subquery(), unread.scalar_subquery())
-
-
 def badge_counts(user) -> tuple[int, int]:
-    """(open tasks as ``open_task_count``, unread notifications) of ``user``: the two navigation
-    badges, read in one statement once per request (``request_cache``)."""
-    def load() -> tuple[int, int]:
-        tasks, notes = db.session.execute(_badges(_scope(user))).one()
-        return tasks or 0, notes or 0
-    return request_cache.memo(("badge_counts", user.id), load)
+    """(open tasks as ``open_task_count``, unread notifications) of ``user``: the navigation
+    badges, once per request. The unread count comes with the user (``principal``); the task
+    count from the Tugas Saya list when that list held them all (``inbox``), else one count."""
+    from portal.notify import unread_count
+    from portal.principal import unread_key
+
+    tasks = request_cache.memo(_open_key(user.id), lambda: db.session.scalar(_open_count(_scope(user))) or 0)
+    return tasks, request_cache.memo(unread_key(user.id), lambda: unread_count(user))
+
+
+def _open_key(user_id: int) -> tuple:
+    return ("open_task_count", user_id)
 
 
 PAGE_SIZE = 50
@@ -150,11 +149,12 @@ def _step_of(definition_sha: str, run_id: int, step_no: int):
 
 
 def inbox(user, *, sop_id: str | None = None, tahun: int | None = None, status: str = "terbuka",
-          page: int = 1, per_page: int = PAGE_SIZE) -> tuple[list[InboxRow], bool]:
+          page: int = 1, per_page: int | None = None) -> tuple[list[InboxRow], bool]:
     """One page of Tugas Saya: open tasks (``status='terbuka'``, most urgent first), overdue ones
     (``'terlambat'``) or the ones this user completed (``'selesai'``, newest first), with what the
     rows show of their runs, units and assignees in the same query. Returns (rows, whether a next
     page exists)."""
+    per_page = per_page or PAGE_SIZE
     params = {"limit": per_page + 1, "offset": (max(page, 1) - 1) * per_page}
     if status == "terlambat":
         params["now"] = utcnow()
@@ -167,6 +167,9 @@ def inbox(user, *, sop_id: str | None = None, tahun: int | None = None, status: 
     found = db.session.execute(statement, params).all()
     rows = [InboxRow(*values[:16], step=_step_of(values[16], values[1], values[2]), kind=values[17])
             for values in found[:per_page]]
+    if status == "terbuka" and not (sop_id or tahun) and page <= 1 and len(found) <= per_page:
+        # every open task of the user is on this page: the badge counts them without a query
+        request_cache.remember(_open_key(user.id), min(len(rows), BADGE_CAP))
     return rows, len(found) > per_page
 
 

@@ -107,6 +107,7 @@ def summarise(measured: dict) -> dict[str, dict]:
             "p50_ms": statistics.median(x["p50_ms"] for x in runs),
             "p99_ms": statistics.median(x["p99_ms"] for x in runs),
             "cpu_ms": statistics.median(x["cpu_ms_per_request"] for x in runs),
+            "db_cpu_ms": statistics.median(x.get("db_cpu_ms_per_request", 0.0) for x in runs),
             "errors": sum(x["errors"] for x in runs),
             "share": statistics.median(shares) if shares else 0.0,
         }
@@ -118,17 +119,21 @@ def print_table(backend: str, measured: dict, summary: dict) -> None:
     labels = {"ceiling": "Ceiling: minimal Flask DB page", **measured["labels"]}
     print(f"\n{report.BACKEND_NAMES[backend]}, {measured['generated'].get('runs', '?'):,} runs "
           f"(median of {len(measured['rounds'])} rounds)")
-    print(f"  {'page':<38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11} {'share':>6} {'errors':>7}")
+    db_column = backend == "postgresql"
+    print(f"  {'page':<38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>11}"
+          + (f" {'PG CPU ms/req':>14}" if db_column else "") + f" {'share':>6} {'errors':>7}")
     for key, row in summary.items():
+        db_cpu = (f" {row['db_cpu_ms']:>14.1f}" if key != "ceiling" else f" {'-':>14}") if db_column else ""
         print(f"  {labels[key]:<38} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
-              f"{row['cpu_ms']:>11.1f} {row['share']:>6.2f} {row['errors']:>7}")
+              f"{row['cpu_ms']:>11.1f}{db_cpu} {row['share']:>6.2f} {row['errors']:>7}")
     print(f"  worker RSS after the load, per worker (target <= {RSS_TARGET_MB} MB each):")
     for m in measured.get("worker_memory") or [{"pid": "?", "rss": v} for v in measured["worker_rss_mb"]]:
         parts = (f" = anon {m['anon']:.0f} + file {m['file']:.0f} + shmem {m['shmem']:.0f}" if "anon" in m else "")
         verdict = "PASS" if m["rss"] <= RSS_TARGET_MB else "!!FAIL"
         print(f"    worker {m['pid']}: RSS {m['rss']:.0f} MB{parts}  {verdict}")
     print("  (req/s are noisy: other processes share the cores; judge by the share of the ceiling measured\n"
-          "   in the same round and by worker CPU per request)")
+          "   in the same round and by worker CPU per request" + ("; on PostgreSQL the database server's CPU\n"
+          "   per request, on the same two cores, is what the SQLite ceiling does not pay)" if db_column else ")"))
 
 
 def verdicts(backend: str, measured: dict, summary: dict) -> list[dict]:

@@ -117,6 +117,21 @@ class GunicornServer:
         self.log.close()
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU time used so far by the local PostgreSQL server's processes (all of
+    them: the backends serving the workers and the background ones, which stay small)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.split("(", 1)[-1].startswith("postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
 def login_cookie(base_url: str, username: str, password: str) -> str:
     """Log in through the login form (with its CSRF token); return the Cookie header value."""
     jar = http.cookiejar.CookieJar()
@@ -162,15 +177,16 @@ def run_wrk(wrk: str, server: GunicornServer, paths: list[str], cookie: str | No
                "-s", script.name]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
-    cpu_before = server.worker_cpu_seconds()
+    cpu_before, db_before = server.worker_cpu_seconds(), postgres_cpu_seconds()
     try:
         output = subprocess.run(command + [server.url + paths[0]], capture_output=True, text=True,
                                 timeout=args.duration + 60, check=True).stdout
     finally:
         os.unlink(script.name)
-    cpu = server.worker_cpu_seconds() - cpu_before
+    cpu, db_cpu = server.worker_cpu_seconds() - cpu_before, postgres_cpu_seconds() - db_before
     result = parse_wrk(output)
     result["cpu_ms_per_request"] = cpu * 1000 / result["requests"] if result["requests"] else 0.0
+    result["db_cpu_ms_per_request"] = db_cpu * 1000 / result["requests"] if result["requests"] else 0.0
     return result
 
 

@@ -5,20 +5,23 @@ SELECT is its own transaction. Under READ COMMITTED, PostgreSQL's default, that 
 page saw anyway (each statement of a transaction takes a fresh snapshot), and the BEGIN and
 ROLLBACK round trips around the page's statements are gone (two of Tugas Saya's five).
 
-Such a request may not write: a flush raises ``ReadOnlyViolation`` (a 500, loudly, in tests
-too), so a write added later to a read-only view cannot commit statement by statement.
+Such a request may not write: a flush, or an INSERT, UPDATE or DELETE statement, raises
+``ReadOnlyViolation`` (a 500, loudly, in tests too), so a write added later to a read-only
+view cannot commit statement by statement.
 SQLite needs none of this (no round trips): there the marker only guards against writes.
 """
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
 
 _FLAG = "_portal_read_only"
 _AUTOCOMMIT = "_portal_autocommit"
+_WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -62,6 +65,13 @@ def _is_read_only_request() -> bool:
 @event.listens_for(Session, "before_flush")
 def _refuse_writes(session, _context, _instances) -> None:
     if has_request_context() and request.__dict__.get(_FLAG) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyViolation(f"{request.endpoint} hanya membaca, tetapi mencoba menulis")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_statements_that_write(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if (statement[:6].upper() in _WRITES or statement.lstrip()[:6].upper() in _WRITES) \
+            and has_request_context() and request.__dict__.get(_FLAG):
         raise ReadOnlyViolation(f"{request.endpoint} hanya membaca, tetapi mencoba menulis")
 
 

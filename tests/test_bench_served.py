@@ -90,3 +90,20 @@ def test_gunicorn_and_wrk_measure_the_ceiling_app(tmp_path):
     assert result["rps"] > 0 and result["p50_ms"] > 0
     assert result["cpu_ms_per_request"] > 0
     assert len(rss) == 1 and rss[0] > 10
+
+
+def test_postgres_cpu_is_read_from_the_server_processes(postgres_url):
+    from sqlalchemy import create_engine, text
+
+    from bench.served_support import postgres_cpu_seconds
+
+    engine = create_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            before = postgres_cpu_seconds()
+            conn.execute(text("SELECT count(*) FROM generate_series(1, 3000000) AS g(n) WHERE n % 7 = 3"))
+            after = postgres_cpu_seconds()
+    finally:
+        engine.dispose()
+    assert after - before >= 0.05  # the backend's own work, counted in its /proc/<pid>/stat

@@ -261,11 +261,22 @@ def test_a_read_only_page_that_writes_fails_and_writes_nothing(app, demo, client
         db.session.commit()
         return "ok"
 
+    @login_required
+    @read_only
+    def renames_in_sql():
+        from sqlalchemy import update
+
+        db.session.execute(update(User).where(User.id == current_user.id).values(nama="Diubah"))
+        db.session.commit()
+        return "ok"
+
     app.add_url_rule("/uji-baca-saja", "uji_baca_saja", renames)
+    app.add_url_rule("/uji-baca-saja-sql", "uji_baca_saja_sql", renames_in_sql)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     kadis_id = demo["kadis"].id
     auth.login("kadis")
     with statements():
         assert client.get("/uji-baca-saja").status_code == 500
+        assert client.get("/uji-baca-saja-sql").status_code == 500
     db.session.expire_all()
     assert db.session.get(User, kadis_id).nama != "Diubah"

@@ -35,8 +35,15 @@ def _advance_widths() -> tuple[dict[int, int], int]:
 
 def text_width(text: str, size: float) -> float:
     """Width of ``text`` in points at ``size`` in the portal font (as ReportLab measures it)."""
+    return _text_units(text) * size / 1000
+
+
+@lru_cache(maxsize=8192)
+def _text_units(text: str) -> int:
+    """``text``'s advance width in thousandths of the font size (wrapping a diagram's labels
+    measures the same prefixes on every page view)."""
     widths, missing = _advance_widths()
-    return sum(widths.get(ord(ch), missing) for ch in text) * size / 1000
+    return sum(widths.get(ord(ch), missing) for ch in text)
 
 
 def wrap(text: str, width: float, size: float = FONT_SIZE) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 from wtforms import FieldList, Form, FormField
 
 from portal.forms.fields import make_field
-from portal.forms.formula import Formula
+from portal.forms.formula import parsed
 from portal.forms.spec import FieldSpec, TableSpec
 
 
@@ -41,7 +41,7 @@ def _validate_fields(form) -> list[str]:
 def _compute(fields: list[FieldSpec], values: dict) -> dict:
     for spec in fields:
         if spec.computed:
-            values[spec.key] = Formula(spec.formula).evaluate(values)
+            values[spec.key] = parsed(spec.formula).evaluate(values)
     return values
 
 

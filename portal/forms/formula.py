@@ -9,6 +9,8 @@ refused when the definition loads, with an Indonesian message.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import ast
 import operator
 from dataclasses import dataclass
@@ -148,6 +150,12 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
             ast.Eq: operator.eq, ast.NotEq: operator.ne}
+
+
+@lru_cache(maxsize=512)
+def parsed(text: str) -> "Formula":
+    """``Formula(text)``, parsed once per process (a summary evaluates a column's formula on every row)."""
+    return Formula(text)
 
 
 class Formula:

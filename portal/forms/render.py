@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, current_app
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal.forms.fields import number_text, option_label
 from portal.forms import tree, tree_svg
 from portal.svg_draw import svg_size
-from portal.forms.formula import Formula
+from portal.forms.formula import parsed
 
 
 def form_value(spec, value) -> str:
@@ -45,7 +45,7 @@ def form_computed(fields, form) -> dict:
     values = {f.key: form[f.key].data for f in fields if not f.computed and f.key in form}
     for spec in fields:
         if spec.computed:
-            values[spec.key] = Formula(spec.formula).evaluate(values)
+            values[spec.key] = parsed(spec.formula).evaluate(values)
     return values
 
 
@@ -54,12 +54,32 @@ def capaian_cell(spec, values: dict):
     row (value, status colour, explanation), or None for any other column."""
     if not getattr(spec, "computed", False):
         return None
-    return Formula(spec.formula).capaian(values)
+    return parsed(spec.formula).capaian(values)
+
+
+def summary_cells(columns, row: dict) -> Markup:
+    """The cells of one row of a read-only table, as the ``computed_cell`` macro and a plain
+    ``<td>`` render them, built here: a long table called two macros per cell."""
+    parts = []
+    for column in columns:
+        text = escape(form_value(column, row.get(column.key)))
+        if not column.computed:
+            parts.append(f'<td class="{"num" if column.numeric else ""}">{text}</td>')
+            continue
+        cap = capaian_cell(column, row)
+        status = escape(cap.status) if cap and cap.status else ""
+        cell = f'<td class="computed num{f" capaian-{status}" if status else ""} ">{text or "—"}'
+        if status:
+            cell += f' <span class="capaian-label">({status})</span>'
+        if cap and cap.catatan:
+            cell += f'<span class="cell-note">{escape(cap.catatan)}</span>'
+        parts.append(cell + "</td>")
+    return Markup("".join(parts))
 
 
 def capaian_columns(columns) -> bool:
     """True when one of ``columns`` is a ``persen_capaian`` column."""
-    return any(c.computed and Formula(c.formula).is_capaian for c in columns)
+    return any(c.computed and parsed(c.formula).is_capaian for c in columns)
 
 
 def capaian_rule() -> dict:
@@ -138,6 +158,7 @@ def run_form_data(run, form_key: str) -> dict | None:
 def init_form_templating(app: Flask) -> None:
     """Register the form helpers as Jinja globals."""
     app.jinja_env.globals.update(form_value=form_value, form_computed=form_computed, capaian_cell=capaian_cell,
+                                 summary_cells=summary_cells,
                                  capaian_columns=capaian_columns, capaian_rule=capaian_rule,
                                  step_form_summary=step_form_summary, tree_outline=tree.outline,
                                  tree_rows=tree.rows, tree_pdf_columns=tree.pdf_columns, tree_diagram=tree_diagram,

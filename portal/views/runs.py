@@ -113,6 +113,18 @@ def show(run_id: int):
                        cancel_form=CancelForm(formdata=None), declared_documents=document_rows(run), panels=panels)
 
 
+def _active_staff() -> list[User]:
+    """Active staff with their grants, read once per request (a run page offers them for each open task)."""
+    from sqlalchemy.orm import selectinload
+
+    from portal import request_cache
+
+    return request_cache.memo("active_staff", lambda: list(db.session.scalars(
+        select(User).outerjoin(Unit, User.unit_id == Unit.id)
+        .where(User.active.is_(True), or_(Unit.jenis.is_(None), Unit.jenis != "eksternal"))
+        .options(selectinload(User.roles)).order_by(User.nama))))
+
+
 def _reassign_form(task_id: int, choices: tuple[list[User], list[User]]) -> ReassignForm:
     """The reassign form of one open task: "- pilih -", then the step's role holders, then other staff."""
     fitting, others = choices
@@ -128,12 +140,7 @@ def _reassign_form(task_id: int, choices: tuple[list[User], list[User]]) -> Reas
 
 def reassign_choices(task: Task) -> tuple[list[User], list[User]]:
     """Who an open task may be given to: active staff (no outside guests), holders of the step's role first."""
-    from sqlalchemy.orm import selectinload
-
-    staff = list(db.session.scalars(
-        select(User).outerjoin(Unit, User.unit_id == Unit.id)
-        .where(User.active.is_(True), or_(Unit.jenis.is_(None), Unit.jenis != "eksternal"))
-        .options(selectinload(User.roles)).order_by(User.nama)))
+    staff = _active_staff()
     fitting = [u for u in staff if u.has_role(task.role_key, task.unit_id)]
     return fitting, [u for u in staff if u not in fitting]
 

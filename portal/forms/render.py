@@ -77,6 +77,13 @@ def summary_cells(columns, row: dict) -> Markup:
     return Markup("".join(parts))
 
 
+def summary_fields(fields, values: dict) -> Markup:
+    """``<dt>title</dt><dd>value or —</dd>`` for each of ``fields``: the read-only fields of a
+    tree node or an entry, built here (a tree of many nodes called a function per field in Jinja)."""
+    return Markup("".join(f"<dt>{escape(f.title)}</dt><dd>{escape(form_value(f, values.get(f.key))) or '—'}</dd>"
+                          for f in fields))
+
+
 def capaian_columns(columns) -> bool:
     """True when one of ``columns`` is a ``persen_capaian`` column."""
     return any(c.computed and parsed(c.formula).is_capaian for c in columns)
@@ -158,7 +165,7 @@ def run_form_data(run, form_key: str) -> dict | None:
 def init_form_templating(app: Flask) -> None:
     """Register the form helpers as Jinja globals."""
     app.jinja_env.globals.update(form_value=form_value, form_computed=form_computed, capaian_cell=capaian_cell,
-                                 summary_cells=summary_cells,
+                                 summary_cells=summary_cells, summary_fields=summary_fields,
                                  capaian_columns=capaian_columns, capaian_rule=capaian_rule,
                                  step_form_summary=step_form_summary, tree_outline=tree.outline,
                                  tree_rows=tree.rows, tree_pdf_columns=tree.pdf_columns, tree_diagram=tree_diagram,

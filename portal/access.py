@@ -82,15 +82,11 @@ def _own_runs(user: User):
 
 def can_view_run(user: User, run: Run | None) -> bool:
     """True when ``user`` may see ``run`` (and its files, receipts and archived documents)."""
-    from portal.extensions import db
-
-    if run is None or not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(select(Run.id).where(Run.id == run.id, runs_visible_to(user))) is not None
+    return run is not None and visible_run(user, run.id) is not None
 
 
 def visible_run(user: User, run_id: int) -> Run | None:
-    """The run ``run_id`` when ``user`` may see it (the rule of ``can_view_run``), else None: one query."""
+    """The run ``run_id`` when ``user`` may see it (``runs_visible_to``), else None: one query."""
     from portal.extensions import db
 
     if not getattr(user, "is_authenticated", False):

@@ -17,10 +17,9 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 IDLE_SINCE = "portal_idle_since"
-DEFAULT_IDLE_SECONDS = 10.0
 
 
-def install_idle_ping(engine: Engine, idle_seconds: float = DEFAULT_IDLE_SECONDS) -> None:
+def install_idle_ping(engine: Engine, idle_seconds: float) -> None:
     """Ping connections of ``engine``'s pool that were idle ``idle_seconds`` or more when checked out."""
     dialect = engine.dialect
 

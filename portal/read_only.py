@@ -58,8 +58,8 @@ def init_app(app: Flask) -> None:
 def _is_read_only_request() -> bool:
     if request.method not in ("GET", "HEAD") or request.endpoint is None:
         return False
-    view = current_app.view_functions.get(request.endpoint)
-    return bool(getattr(view, _FLAG, False) or getattr(getattr(view, "__wrapped__", None), _FLAG, False))
+    # decorators written with functools.wraps (login_required) carry the marker over
+    return bool(getattr(current_app.view_functions.get(request.endpoint), _FLAG, False))
 
 
 @event.listens_for(Session, "before_flush")

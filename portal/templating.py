@@ -62,16 +62,14 @@ def init_templating(app: Flask) -> None:
                                    mimetype="text/javascript", max_age=86400)
 
 
-_LINKS: dict[tuple[str, str], str] = {}
-
-
 def link(endpoint: str) -> str:
-    """``url_for(endpoint)`` of an endpoint without arguments, built once per script root
+    """``url_for(endpoint)`` of an endpoint without arguments, built once per app and script root
     (the menu on every page has fifteen of them)."""
+    links = current_app.extensions.setdefault("portal_links", {})
     key = (endpoint, request.script_root)
-    found = _LINKS.get(key)
+    found = links.get(key)
     if found is None:
-        found = _LINKS[key] = url_for(endpoint)
+        found = links[key] = url_for(endpoint)
     return found
 
 
@@ -79,7 +77,7 @@ def _navigation() -> dict:
     from portal.tasks_query import badge_counts
 
     registry = current_app.extensions["portal_plugins"]
-    extra = [link for links in registry.pm.hook.portal_menu_links(user=current_user) for link in (links or [])]
+    extra = [item for items in registry.pm.hook.portal_menu_links(user=current_user) for item in (items or [])]
     warnings = []
     if current_user.is_admin and request.blueprint in ("admin", "admin_org"):
         from portal.receipts import public_base_url

@@ -212,11 +212,10 @@ def option_label(source, value) -> str:
     listed = g.get("portal_form_choices", {}).get(key)
     if listed is not None:
         return dict(listed).get(str(value), str(value))
-    labels = g.setdefault("portal_option_labels", {})
-    if (key, str(value)) not in labels:
-        found = _one_option(source, str(value))
-        labels[(key, str(value))] = found if found is not None else str(value)
-    return labels[(key, str(value))]
+    from portal.request_cache import memo
+
+    found = memo(("option_label", key, str(value)), lambda: _one_option(source, str(value)))
+    return found if found is not None else str(value)
 
 
 def _one_option(source: str, value: str) -> str | None:

@@ -57,24 +57,25 @@ def capaian_cell(spec, values: dict):
     return parsed(spec.formula).capaian(values)
 
 
+def computed_cell(column, values: dict, tag: str = "td", extra: str = "") -> Markup:
+    """A computed cell; a ``persen_capaian`` column also gets its status colour and, when it
+    cannot be computed, the reason beside the value (the ``computed_cell`` macro calls this)."""
+    cap = capaian_cell(column, values)
+    status = escape(cap.status) if cap and cap.status else ""
+    text = escape(form_value(column, values.get(column.key)))
+    cell = f'<{tag} class="computed num{f" capaian-{status}" if status else ""} {escape(extra)}">{text or "—"}'
+    if status:
+        cell += f' <span class="capaian-label">({status})</span>'
+    if cap and cap.catatan:
+        cell += f'<span class="cell-note">{escape(cap.catatan)}</span>'
+    return Markup(f"{cell}</{tag}>")
+
+
 def summary_cells(columns, row: dict) -> Markup:
-    """The cells of one row of a read-only table, as the ``computed_cell`` macro and a plain
-    ``<td>`` render them, built here: a long table called two macros per cell."""
-    parts = []
-    for column in columns:
-        text = escape(form_value(column, row.get(column.key)))
-        if not column.computed:
-            parts.append(f'<td class="{"num" if column.numeric else ""}">{text}</td>')
-            continue
-        cap = capaian_cell(column, row)
-        status = escape(cap.status) if cap and cap.status else ""
-        cell = f'<td class="computed num{f" capaian-{status}" if status else ""} ">{text or "—"}'
-        if status:
-            cell += f' <span class="capaian-label">({status})</span>'
-        if cap and cap.catatan:
-            cell += f'<span class="cell-note">{escape(cap.catatan)}</span>'
-        parts.append(cell + "</td>")
-    return Markup("".join(parts))
+    """The cells of one row of a read-only table, built here: a long table called two macros per cell."""
+    return Markup("".join(computed_cell(c, row) if c.computed
+                          else f'<td class="{"num" if c.numeric else ""}">{escape(form_value(c, row.get(c.key)))}</td>'
+                          for c in columns))
 
 
 def summary_fields(fields, values: dict) -> Markup:
@@ -165,7 +166,8 @@ def run_form_data(run, form_key: str) -> dict | None:
 def init_form_templating(app: Flask) -> None:
     """Register the form helpers as Jinja globals."""
     app.jinja_env.globals.update(form_value=form_value, form_computed=form_computed, capaian_cell=capaian_cell,
-                                 summary_cells=summary_cells, summary_fields=summary_fields,
+                                 computed_cell_html=computed_cell, summary_cells=summary_cells,
+                                 summary_fields=summary_fields,
                                  capaian_columns=capaian_columns, capaian_rule=capaian_rule,
                                  step_form_summary=step_form_summary, tree_outline=tree.outline,
                                  tree_rows=tree.rows, tree_pdf_columns=tree.pdf_columns, tree_diagram=tree_diagram,

@@ -49,8 +49,8 @@ def init_app(app: Flask) -> None:
     from portal.notify import cli, views
 
     app.register_blueprint(views.bp)
-    # the bell's count comes with the navigation context (portal.templating, one statement with
-    # the Tugas Saya badge)
+    # the bell's count is read with the user (portal.principal) and shown by the navigation
+    # context (portal.templating)
     app.cli.add_command(cli.notify_cli)
 
 

@@ -64,5 +64,6 @@ def init_disconnect_retry(app) -> None:
         if request.method in ("GET", "HEAD") and not request.args.get(RETRY_MARK):
             args = request.args.to_dict(flat=False)
             args[RETRY_MARK] = ["1"]
-            return redirect(f"{request.path}?{urlencode(args, doseq=True)}", code=307)
+            path = request.script_root + "/" + request.path.lstrip("/")  # never "//host": same site only
+            return redirect(f"{path}?{urlencode(args, doseq=True)}", code=307)
         return render_template("db_unavailable.html"), 503

@@ -7,14 +7,15 @@ these statements cost as much as running it.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal import request_cache
-from portal.access import task_filter_of_scope, task_scope
+from portal.access import task_branches_of_scope, task_filter_of_scope, task_scope
 from portal.extensions import db
 from portal.models import Run, Task, Unit, User, utcnow
 from portal.models.run import OUTCOMES, TASK_STATUS, TaskKind
@@ -36,8 +37,33 @@ def open_task_count(user) -> int:
 
 @lru_cache(maxsize=STATEMENTS_KEPT)
 def _open_count(scope: tuple):
-    capped = select(Task.id).where(task_filter_of_scope(scope)).limit(BADGE_CAP).subquery()
+    """Counts the scope's branches one after the other (``UNION ALL``; no task is in two) and stops
+    at ``BADGE_CAP``: each branch reads one index range, where one ``OR`` of them made PostgreSQL
+    build a bitmap of every matching task before stopping."""
+    parts = [select(literal_column("1").label("one")).select_from(Task).where(branch)
+             for branch in task_branches_of_scope(scope)]
+    cap = bindparam("badge_cap", BADGE_CAP, type_=Integer, literal_execute=True)  # in the text: see access._inline
+    capped = (parts[0] if len(parts) == 1 else union_all(*parts)).limit(cap).subquery()
     return select(func.count()).select_from(capped)
+
+
+def last_scope(user_id: int) -> tuple | None:
+    """The task scope ``user_id`` had at their last request in this process (None if not seen): the user
+    loader counts its open tasks in its own statement (``open_count_subquery``), saving the badge a
+    statement, and ``accept_badge_count`` keeps that count only if the scope still holds."""
+    return _last_scopes.get(user_id)
+
+
+def open_count_subquery(scope: tuple):
+    """The capped open-task count of ``scope`` as a scalar subquery."""
+    return _open_count(scope).scalar_subquery()
+
+
+def accept_badge_count(user, guessed_scope: tuple, count: int) -> None:
+    """Keep ``count`` (of ``guessed_scope``) as this request's badge when ``user``'s task scope,
+    computed from what was just loaded, is the guessed one; a changed scope is counted afresh."""
+    if _scope(user) == guessed_scope:
+        request_cache.remember(_open_key(user.id), count or 0)
 
 
 def badge_counts(user) -> tuple[int, int]:
@@ -107,12 +133,6 @@ class InboxRow:
     sop_nama: str
     sop_nomor: str
     step: object
-    # set by the view before rendering: links, date texts and whether it is overdue
-    run_href: str = ""
-    task_href: str = ""
-    sejak: str = ""
-    batas: str = ""
-    terlambat: bool = False
     kind: str = "langkah"
 
     @property
@@ -135,8 +155,18 @@ class InboxRow:
 
 
 def _scope(user) -> tuple:
-    """``task_scope(user)``, once per request (the badge and the list both use it)."""
-    return request_cache.memo(("task_scope", user.id), lambda: task_scope(user))
+    """``task_scope(user)``, once per request (the badge and the list both use it); the last one seen
+    per user is kept for ``last_scope``."""
+    def compute() -> tuple:
+        scope = _last_scopes[user.id] = task_scope(user)
+        _last_scopes.move_to_end(user.id)
+        while len(_last_scopes) > STATEMENTS_KEPT:
+            _last_scopes.popitem(last=False)
+        return scope
+    return request_cache.memo(("task_scope", user.id), compute)
+
+
+_last_scopes: OrderedDict[int, tuple] = OrderedDict()  # user id -> task scope at their last request
 
 
 def _step_of(definition_sha: str, run_id: int, step_no: int):
@@ -192,4 +222,4 @@ def _inbox_statement(scope: tuple, status: str, by_sop: bool, by_tahun: bool):
         query = query.where(Run.sop_id == bindparam("sop_id"))
     if by_tahun:
         query = query.where(Run.tahun == bindparam("tahun"))
-    return query.limit(bindparam("limit")).offset(bindparam("offset"))
+    return query.limit(bindparam("limit", type_=Integer, literal_execute=True)).offset(bindparam("offset", type_=Integer, literal_execute=True))

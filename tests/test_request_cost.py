@@ -1,6 +1,6 @@
 """What one request costs the database, and the pieces that keep it low (issue 12).
 
-Counted statements, not timings: Tugas Saya reads the user, its rows and both badges in three
+Counted statements, not timings: Tugas Saya reads the user, its rows and both badges in two
 statements; no page reads the same thing twice; a pooled connection is pinged only after it
 sat idle; the web worker leaves Flask-Migrate out; text is measured without keeping the font.
 """

@@ -10,14 +10,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit, disposition, receipt_confirm, rounds, runner
 from portal.access import can_act, visible_task
 from portal.extensions import db
-from portal.formatting import datetime_formatter, format_size
-from portal.models import Attachment, Outcome, Task, TaskStatus, utcnow
+from portal.formatting import format_size
+from portal.models import Attachment, Outcome, Task, TaskStatus
 from portal.receipts import handed_over_documents, receiver_candidates
 from portal.storage import UploadRejected
 from portal.tasks_query import inbox as inbox_query
-from portal.tasks_query import PageWindow, open_task_count
+from portal.tasks_query import PageWindow, badge_counts
 from portal.templating import render_page
 from portal.views import step_forms
+from portal.views.inbox_rows import inbox_rows_html
 from portal.views.helpers import with_write_retry
 from portal.read_only import read_only
 
@@ -44,38 +45,16 @@ def inbox():
     page = max(request.args.get("halaman", 1, type=int), 1)
     tasks, has_next = inbox_query(current_user, sop_id=sop_id, tahun=tahun, status=status, page=page)
     registry = current_app.extensions["portal_plugins"]
-    run_href, task_href, waktu, now = id_link("runs.show", "run_id"), id_link("tasks.show", "task_id"), memo(datetime_formatter()), utcnow()
-    for row in tasks:  # what the template prints, computed here once (no Jinja call per cell)
-        row.run_href, row.task_href = run_href(row.run_id), task_href(row.id)
-        row.sejak, row.batas, row.terlambat = waktu(row.created_at), waktu(row.due_at), row.is_overdue(now)
-    return render_page("tasks/inbox.html", tasks=tasks, definitions=registry.sorted_definitions(), page=page,
-                       pagination=PageWindow(page, has_next), filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
-
-
-def id_link(endpoint: str, key: str):
-    """``url_for(endpoint, key=id)`` for many ids: the URL is built once with a marker id and the
-    id put in its place per row (same text; a list page called url_for twice per row)."""
-    marker = 987654321
-    head, _, tail = url_for(endpoint, **{key: marker}).rpartition(str(marker))
-    return lambda ident: f"{head}{int(ident)}{tail}"
-
-
-def memo(function):
-    """``function`` computed once per distinct value within this page (date texts repeat)."""
-    cache: dict = {}
-
-    def cached(value):
-        if value not in cache:
-            cache[value] = function(value)
-        return cache[value]
-    return cached
+    return render_page("tasks/inbox.html", tasks=tasks, task_rows=inbox_rows_html(tasks), definitions=registry.sorted_definitions(),
+                       page=page, pagination=PageWindow(page, has_next),
+                       filters={"sop": sop_id or "", "tahun": tahun or "", "status": status})
 
 
 @bp.route("/tugas/jumlah")
 @login_required
 def count():
     """The navigation badge (HTMX refreshes it after an action)."""
-    return render_template("tasks/_count.html", nav_task_count=open_task_count(current_user))
+    return render_template("tasks/_count.html", nav_task_count=badge_counts(current_user)[0])
 
 
 def _load(task_id: int) -> Task:

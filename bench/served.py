@@ -59,6 +59,9 @@ def page_paths(app, generated: dict) -> dict[str, tuple[str, list[str]]]:
     samples = _sample_runs(app, generated, BENCH_USER)
     tasks = _sample_tasks(app, samples)
     return {
+        # no verdict: about the least a logged-in portal request costs (session cookie, Flask-Login,
+        # the user's statement with both badge counts, the menu's context, a one-line template)
+        "floor": ("Badge fragment  GET /tugas/jumlah", ["/tugas/jumlah"]),
         "inbox": ("Tugas Saya  GET /tugas", ["/tugas"]),
         "run_page": ("Run page  GET /pelaksanaan/<id>", [f"/pelaksanaan/{rid}" for rid in samples]),
         "step_page": ("Step page  GET /tugas/<id>", [f"/tugas/{tid}" for tid in tasks]),

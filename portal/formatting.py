@@ -21,7 +21,21 @@ def _number_pattern(pattern: str):
 
 def decimal_text(value, pattern: str | None = None, *, quantize: bool = True) -> str:
     """``value`` in Indonesian notation by the Babel number ``pattern`` (the locale's own when
-    None); the locale and each pattern are parsed once (a page of figures formats thousands)."""
+    None); the locale and each pattern are parsed once, and each distinct value's text is kept
+    (a run page formats the same figures of its tables at every view)."""
+    try:
+        return _kept_decimal_text(value, repr(value), pattern, quantize)
+    except TypeError:  # an unhashable value: formatted, not kept
+        return _decimal_text(value, pattern, quantize)
+
+
+@lru_cache(maxsize=8192)
+def _kept_decimal_text(value, _spelled: str, pattern: str | None, quantize: bool) -> str:
+    # ``_spelled`` (the repr) is in the key: Decimal("1.50") == 1.5, but unquantized they print differently
+    return _decimal_text(value, pattern, quantize)
+
+
+def _decimal_text(value, pattern: str | None, quantize: bool) -> str:
     return format_decimal(value, format=_number_pattern(pattern) if pattern else None, locale=_LOCALE,
                           decimal_quantization=quantize)
 

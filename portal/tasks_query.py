@@ -7,7 +7,6 @@ these statements cost as much as running it.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -158,15 +157,15 @@ def _scope(user) -> tuple:
     """``task_scope(user)``, once per request (the badge and the list both use it); the last one seen
     per user is kept for ``last_scope``."""
     def compute() -> tuple:
-        scope = _last_scopes[user.id] = task_scope(user)
-        _last_scopes.move_to_end(user.id)
-        while len(_last_scopes) > STATEMENTS_KEPT:
-            _last_scopes.popitem(last=False)
+        scope = task_scope(user)
+        if len(_last_scopes) >= STATEMENTS_KEPT:  # bounded; single dict operations stay thread-safe
+            _last_scopes.clear()
+        _last_scopes[user.id] = scope
         return scope
     return request_cache.memo(("task_scope", user.id), compute)
 
 
-_last_scopes: OrderedDict[int, tuple] = OrderedDict()  # user id -> task scope at their last request
+_last_scopes: dict[int, tuple] = {}  # user id -> task scope at their last request in this process
 
 
 def _step_of(definition_sha: str, run_id: int, step_no: int):
@@ -222,4 +221,5 @@ def _inbox_statement(scope: tuple, status: str, by_sop: bool, by_tahun: bool):
         query = query.where(Run.sop_id == bindparam("sop_id"))
     if by_tahun:
         query = query.where(Run.tahun == bindparam("tahun"))
-    return query.limit(bindparam("limit", type_=Integer, literal_execute=True)).offset(bindparam("offset", type_=Integer, literal_execute=True))
+    window = {key: bindparam(key, type_=Integer, literal_execute=True) for key in ("limit", "offset")}  # see access._inline
+    return query.limit(window["limit"]).offset(window["offset"])

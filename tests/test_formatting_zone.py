@@ -36,3 +36,25 @@ def test_datetime_text_equals_babels_pattern_in_every_zone_and_season(backend, a
                   datetime(2026, 12, 31, 17, 0, tzinfo=timezone.utc)):
         assert format_datetime(value) == babel_datetime(value, "d MMMM y HH.mm zzz", tzinfo=ZoneInfo(zone),
                                                         locale="id_ID"), value
+
+
+def test_kept_number_texts_equal_babels_whatever_came_first():
+    """Number texts are kept per value and spelling (1.5, Decimal("1.50") and 2.0 == 2 are equal
+    keys for a dict); each must still print as Babel prints it, in either order, and repeats come
+    from the cache."""
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+
+    from portal.formatting import _kept_decimal_text, decimal_text
+
+    values = [Decimal("1.50"), 1.5, Decimal("1.5"), 1, 1.0, Decimal("1234567.125"), 2.0, -0.5, Decimal("0.0001")]
+    for order in (values, list(reversed(values))):
+        for value in order:
+            for pattern in (None, "#,##0.00", "#,##0"):
+                for quantize in (True, False):
+                    expected = format_decimal(value, format=pattern, locale="id_ID", decimal_quantization=quantize)
+                    assert decimal_text(value, pattern, quantize=quantize) == expected, (value, pattern, quantize)
+    hits = _kept_decimal_text.cache_info().hits
+    decimal_text(Decimal("1234567.125"))
+    assert _kept_decimal_text.cache_info().hits == hits + 1

@@ -25,16 +25,17 @@ def inbox_rows_html(rows) -> Markup:
     parts = []
     for row in rows:
         step = row.step
+        langkah = step_cell(step.no, step.kegiatan, step.waktu.text, row.is_confirmation)
         notes = f'<br><span class="muted">Unit: {escape(row.unit_nama)}</span>' if row.unit_nama else ""
         if row.attempt > 1 and not row.is_confirmation:
             notes += f'<br><span class="tag">Perbaikan ke-{row.attempt - 1}</span>'
         parts.append(
             f'<tr><td data-label="SOP">{sop_cell(row.sop_nama, row.sop_nomor)}</td>'
             f'<td data-label="Pelaksanaan"><a href="{run_href(row.run_id)}">{escape(row.judul)}</a><br>'
-            f'<span class="muted">Tahun {escape(row.tahun)}</span></td>'
-            f'<td data-label="Langkah" class="primary-cell"><a href="{task_href(row.id)}">{step_cell(step.no, step.kegiatan, row.is_confirmation)}</a>{notes}</td>'
+            f'<span class="muted">Tahun {int(row.tahun)}</span></td>'
+            f'<td data-label="Langkah" class="primary-cell"><a href="{task_href(row.id)}">{langkah[0]}</a>{notes}</td>'
             f'<td data-label="Sejak">{waktu(row.created_at)}</td>'
-            f'<td data-label="Batas waktu">{waktu(row.due_at)}<br><span class="muted">standar {escape(step.waktu.text)}</span></td>'
+            f'<td data-label="Batas waktu">{waktu(row.due_at)}<br><span class="muted">standar {langkah[1]}</span></td>'
             f'<td data-label="Status">{_status_cell(row, now)}</td></tr>\n')
     return Markup("".join(parts))
 
@@ -43,9 +44,10 @@ def _sop_cell(nama: str, nomor: str) -> str:
     return f'{escape(nama)}<br><span class="muted">{escape(nomor)}</span>'
 
 
-def _step_cell(no: int, kegiatan: str, confirmation: bool) -> str:
+def _step_cell(no: int, kegiatan: str, waktu: str, confirmation: bool) -> tuple[str, str]:
+    """(the step's link text, its standard time) as HTML."""
     tag = '<span class="tag open">Konfirmasi penerimaan</span> ' if confirmation else ""
-    return f"{tag}<strong>{escape(no)}.</strong> {escape(kegiatan)}"
+    return f"{tag}<strong>{int(no)}.</strong> {escape(kegiatan)}", str(escape(waktu))
 
 
 def _status_cell(row, now) -> str:

@@ -52,6 +52,7 @@ def inbox():
 
 @bp.route("/tugas/jumlah")
 @login_required
+@read_only
 def count():
     """The navigation badge (HTMX refreshes it after an action)."""
     return render_template("tasks/_count.html", nav_task_count=badge_counts(current_user)[0])

@@ -114,11 +114,10 @@ def test_the_scope_branches_count_each_open_task_once(app, demo):
         assert db.session.scalar(_open_count(scope)) == min(expected, 100)
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])  # prepared statements and their plans are PostgreSQL's
 def test_postgresql_plans_tugas_saya_once_and_reuses_the_plan(app, backend, demo, client, auth):
     """The scope's values are written into the SQL, so a prepared statement gets a generic plan
     (planned once per connection) instead of being planned again at every request."""
-    if backend != "postgresql":
-        pytest.skip("prepared statements and their plans are PostgreSQL's")
     start_pk(app, demo)
     auth.login("kadis")
     engine = db.engine

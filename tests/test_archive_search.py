@@ -84,6 +84,11 @@ def test_the_search_uses_the_text_index(app, demo):
         definition = db.session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
                                        {"n": archive_search.PG_TRGM_INDEX})
         assert definition and "gin_trgm_ops" in definition
+        # no pending list: new documents go straight into the index, so no search reads an unsorted
+        # list of recent entries (65 ms instead of 0.7 after a bulk archive, until a VACUUM)
+        options = db.session.scalar(text("SELECT reloptions FROM pg_class WHERE relname = :n"),
+                                    {"n": archive_search.PG_TRGM_INDEX})
+        assert options and "fastupdate=off" in options
 
 
 def test_broad_search_caps_the_count_and_still_pages_newest_first(app, demo, client, auth):

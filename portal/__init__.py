@@ -70,10 +70,12 @@ def _init_migrations(app: Flask) -> None:
 
 
 def _init_pool(app: Flask) -> None:
+    from portal import unprepared
     from portal.db_ping import init_disconnect_retry, install_idle_ping
 
     with app.app_context():
         install_idle_ping(db.engine, app.config["DB_PING_IDLE_SECONDS"])
+        unprepared.install(db.engine)
     init_disconnect_retry(app)
 
 

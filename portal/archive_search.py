@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import column, func, select, table, text
 
+from portal import unprepared
 from portal.extensions import db
 from portal.models import ArchivedDocument
 
@@ -73,7 +74,8 @@ def text_matches(q: str):
 
 
 def _capped_count(ids) -> int:
-    return db.session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery()))
+    return db.session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery()),
+                             execution_options=unprepared.options())
 
 
 @dataclass
@@ -135,5 +137,6 @@ def search(q: str, filters: list, page: int, per_page: int) -> SearchPage:
         else:
             total = _capped_count(query.with_only_columns(ArchivedDocument.id))
     page = max(page, 1)
-    items = db.session.scalars(query.order_by(*newest).limit(per_page).offset((page - 1) * per_page))
+    items = db.session.scalars(query.order_by(*newest).limit(per_page).offset((page - 1) * per_page),
+                               execution_options=unprepared.options())  # planned for these words, each time
     return SearchPage(list(items), min(total, COUNT_CAP), total > COUNT_CAP, page, per_page)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, insert, select, text, update
 
 from portal import archive_search
@@ -123,3 +124,19 @@ def test_year_filter_lists_each_archived_year_once_newest_first(app, demo, clien
     options = [y for y in (2026, 2023, 2019) if f'<option value="{y}"' in page]
     assert options == [2026, 2023, 2019]
     assert page.index('<option value="2026"') < page.index('<option value="2023"') < page.index('<option value="2019"')
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # server-side prepared statements are PostgreSQL's
+def test_searches_are_planned_for_their_words_every_time(app, backend, demo, client, auth):
+    """psycopg prepares a statement after its fifth run and PostgreSQL may then keep one plan for
+    every word; the archive search's statements are sent unprepared, so each is planned for its
+    words (a plan kept for one word took 40-190 ms for another)."""
+    run = start_pk(app, demo)
+    add_documents(run.id, [f"perjanjian kinerja {n:04d}" for n in range(30)])
+    auth.login("kadis")
+    for number in range(8):
+        page = listed(client, f"q=kinerja+{number:04d}&tahun=2026")
+        assert f"perjanjian kinerja {number:04d}" in page
+    prepared = [s for (s,) in db.session.execute(text("SELECT statement FROM pg_prepared_statements"))]
+    assert any("FROM users" in s for s in prepared)  # the connection the requests used prepares others
+    assert not [s for s in prepared if "search_text LIKE" in s], prepared

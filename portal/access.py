@@ -129,7 +129,7 @@ def task_filter_of_scope(scope: tuple):
     ``task_branches_of_scope``, written with the status test once so that the planners walk the
     open tasks by due time (the Tugas Saya order) instead of sorting every match."""
     people, roles = _scope_parts(scope)
-    taken = _inline(Task.assignee_id, people[0]) if len(people) == 1 else or_(*(_inline(Task.assignee_id, p) for p in people))
+    taken = or_(*(_inline(Task.assignee_id, person) for person in people))
     by_role = and_(Task.assignee_id.is_(None), or_(*roles)) if roles else false()
     return and_(_inline(Task.status, TaskStatus.TERBUKA), or_(taken, by_role))
 

@@ -31,7 +31,8 @@ def decimal_text(value, pattern: str | None = None, *, quantize: bool = True) ->
 
 @lru_cache(maxsize=8192)
 def _kept_decimal_text(value, _spelled: str, pattern: str | None, quantize: bool) -> str:
-    # ``_spelled`` (the repr) is in the key: Decimal("1.50") == 1.5, but unquantized they print differently
+    # ``_spelled`` (the repr) is in the key: equal values of other types or spellings (1, 1.0,
+    # Decimal("1.00")) are kept apart, so no text depends on which of them came first
     return _decimal_text(value, pattern, quantize)
 
 

@@ -30,8 +30,9 @@ def open_task_count(user) -> int:
     """How many open tasks ``user`` may act on, counted up to ``BADGE_CAP`` (the navigation badge).
 
     Open tasks only exist in running runs (finishing or cancelling a run closes them), so no join.
+    Once per request: the user loader or the Tugas Saya list may already have told it.
     """
-    return db.session.scalar(_open_count(_scope(user)))
+    return request_cache.memo(_open_key(user.id), lambda: db.session.scalar(_open_count(_scope(user))) or 0)
 
 
 @lru_cache(maxsize=STATEMENTS_KEPT)
@@ -41,8 +42,7 @@ def _open_count(scope: tuple):
     build a bitmap of every matching task before stopping."""
     parts = [select(literal_column("1").label("one")).select_from(Task).where(branch)
              for branch in task_branches_of_scope(scope)]
-    cap = bindparam("badge_cap", BADGE_CAP, type_=Integer, literal_execute=True)  # in the text: see access._inline
-    capped = (parts[0] if len(parts) == 1 else union_all(*parts)).limit(cap).subquery()
+    capped = (parts[0] if len(parts) == 1 else union_all(*parts)).limit(_in_text("badge_cap", BADGE_CAP)).subquery()
     return select(func.count()).select_from(capped)
 
 
@@ -72,8 +72,7 @@ def badge_counts(user) -> tuple[int, int]:
     from portal.notify import unread_count
     from portal.principal import unread_key
 
-    tasks = request_cache.memo(_open_key(user.id), lambda: db.session.scalar(_open_count(_scope(user))) or 0)
-    return tasks, request_cache.memo(unread_key(user.id), lambda: unread_count(user))
+    return open_task_count(user), request_cache.memo(unread_key(user.id), lambda: unread_count(user))
 
 
 def _open_key(user_id: int) -> tuple:
@@ -221,5 +220,10 @@ def _inbox_statement(scope: tuple, status: str, by_sop: bool, by_tahun: bool):
         query = query.where(Run.sop_id == bindparam("sop_id"))
     if by_tahun:
         query = query.where(Run.tahun == bindparam("tahun"))
-    window = {key: bindparam(key, type_=Integer, literal_execute=True) for key in ("limit", "offset")}  # see access._inline
-    return query.limit(window["limit"]).offset(window["offset"])
+    return query.limit(_in_text("limit")).offset(_in_text("offset"))
+
+
+def _in_text(key: str, value: int | None = None):
+    """An integer bound parameter written into the SQL text at execution (``literal_execute``), like
+    the scope's values (``access._inline``): PostgreSQL then keeps one plan for the statement."""
+    return bindparam(key, value, type_=Integer, literal_execute=True)

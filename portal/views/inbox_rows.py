@@ -20,8 +20,8 @@ def inbox_rows_html(rows) -> Markup:
     """The ``<tr>`` elements of Tugas Saya for ``rows`` (``tasks_query.InboxRow``)."""
     run_href, task_href = id_link("runs.show", "run_id"), id_link("tasks.show", "task_id")
     formatted = datetime_formatter()
-    waktu, now = memo(lambda value: escape(formatted(value))), utcnow()
-    sop_cell, step_cell = memo(_sop_cell), memo(_step_cell)
+    waktu, now = per_value(lambda value: escape(formatted(value))), utcnow()
+    sop_cell, step_cell = per_value(_sop_cell), per_value(_step_cell)
     parts = []
     for row in rows:
         step = row.step
@@ -67,7 +67,7 @@ def id_link(endpoint: str, key: str):
     return lambda ident: f"{head}{int(ident)}{tail}"
 
 
-def memo(function):
+def per_value(function):
     """``function`` computed once per distinct argument tuple within this page (texts repeat)."""
     cache: dict = {}
 

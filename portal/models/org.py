@@ -71,6 +71,12 @@ class Role(db.Model):
     observer: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
+def grants_include(grants, key: str, unit_id: int | None = None) -> bool:
+    """True when the (role key, unit id or None) pairs ``grants`` hold role ``key``, within
+    ``unit_id`` when given (a grant without a unit holds in every unit)."""
+    return any(held == key and (unit_id is None or within in (None, unit_id)) for held, within in grants)
+
+
 class User(UserMixin, db.Model):
     """A person who logs in. Holds several roles, each optionally scoped to a unit."""
 
@@ -132,7 +138,7 @@ class User(UserMixin, db.Model):
 
     def has_role(self, key: str, unit_id: int | None = None) -> bool:
         """True when the user holds role ``key`` (within ``unit_id`` when given)."""
-        return any(ur.role.key == key and (unit_id is None or ur.unit_id in (None, unit_id)) for ur in self.roles)
+        return grants_include(((ur.role.key, ur.unit_id) for ur in self.roles), key, unit_id)
 
     @property
     def nip_display(self) -> str:

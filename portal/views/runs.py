@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from portal import runner
 from portal.access import can_start, runs_visible_to, visible_run
@@ -18,6 +18,7 @@ from portal.run_summary import step_rows
 from portal.templating import render_page
 from portal.views.helpers import admin_required, with_write_retry
 from portal.read_only import read_only
+from portal.reassign import StaffMember, may_receive, reassign_choices
 
 bp = Blueprint("runs", __name__)
 
@@ -109,40 +110,21 @@ def show(run_id: int):
                             for p in (group or [])])
     return render_page("runs/show.html", run=run, sop=run.sop, tasks=tasks, rows=step_rows(run, tasks),
                        attachments=attachments, events=events, receipts=receipts, documents=documents,
-                       reassign=choices, reassign_forms={t: _reassign_form(t, choices[t]) for t in choices},
+                       reassign_forms={t: _reassign_form(choices[t]) for t in choices},
                        cancel_form=CancelForm(formdata=None), declared_documents=document_rows(run), panels=panels)
 
 
-def _active_staff() -> list[User]:
-    """Active staff with their grants, read once per request (a run page offers them for each open task)."""
-    from sqlalchemy.orm import selectinload
-
-    from portal import request_cache
-
-    return request_cache.memo("active_staff", lambda: list(db.session.scalars(
-        select(User).outerjoin(Unit, User.unit_id == Unit.id)
-        .where(User.active.is_(True), or_(Unit.jenis.is_(None), Unit.jenis != "eksternal"))
-        .options(selectinload(User.roles)).order_by(User.nama))))
-
-
-def _reassign_form(task_id: int, choices: tuple[list[User], list[User]]) -> ReassignForm:
+def _reassign_form(choices: tuple[list[StaffMember], list[StaffMember]]) -> ReassignForm:
     """The reassign form of one open task: "- pilih -", then the step's role holders, then other staff."""
     fitting, others = choices
     form = ReassignForm(formdata=None)
     groups = {}
     if fitting:
-        groups["Memegang peran langkah ini"] = [(u.id, f"{u.nama} — {u.jabatan}") for u in fitting]
+        groups["Memegang peran langkah ini"] = [(person.id, person.label) for person in fitting]
     if others:
-        groups["Pengguna lain"] = [(u.id, f"{u.nama} — {u.jabatan}") for u in others]
+        groups["Pengguna lain"] = [(person.id, person.label) for person in others]
     form.user_id.choices = groups
     return form
-
-
-def reassign_choices(task: Task) -> tuple[list[User], list[User]]:
-    """Who an open task may be given to: active staff (no outside guests), holders of the step's role first."""
-    staff = _active_staff()
-    fitting = [u for u in staff if u.has_role(task.role_key, task.unit_id)]
-    return fitting, [u for u in staff if u not in fitting]
 
 
 @bp.route("/pelaksanaan/<int:run_id>/batalkan", methods=["POST"])
@@ -173,8 +155,7 @@ def reassign(task_id: int):
         new_user = db.session.get(User, form.user_id.data or 0)
         if new_user is None:
             raise runner.RunnerError("Pilih pengguna tujuan.")
-        fitting, others = reassign_choices(task)
-        if new_user not in fitting and new_user not in others:
+        if not may_receive(new_user.id):
             raise runner.RunnerError("Tugas hanya dapat dialihkan ke pegawai yang aktif, bukan tamu dari pihak luar.")
         with_write_retry(lambda: runner.reassign_task(task, current_user, new_user, form.alasan.data))
         flash(f"Tugas dialihkan ke {new_user.nama}.", "success")

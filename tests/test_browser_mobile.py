@@ -20,7 +20,7 @@ def demo_live(tmp_path_factory):
     with live.app.test_request_context(base_url=live.url):
         load_demo(with_runs=True, sops={"pk_jabar"})
         pages = {
-            "tugas": "/tugas",
+            "dasbor": "/dasbor", "tugas": "/tugas",
             "langkah": f"/tugas/{db.session.scalar(db.select(Task.id).join(Run, Run.id == Task.run_id).where(Task.status == 'terbuka', Task.step_no == 3, Run.sop_kode == 'pk', Task.role_key == 'tim_perencanaan').order_by(Task.id))}",
             "pelaksanaan": f"/pelaksanaan/{db.session.scalar(db.select(Run.id).where(Run.status == 'selesai'))}",
             "verifikasi": f"/verifikasi/{db.session.scalar(db.select(Receipt.token))}",
@@ -81,4 +81,19 @@ def test_phone_menu_folds_and_opens(browser, demo_live):
     with page.expect_navigation():
         nav.get_by_role("link", name="Panduan").click()
     assert "Panduan singkat SOP Portal" in page.locator("main").inner_text()
+    context.close()
+
+
+def test_dashboard_counts_fit_a_phone(browser, demo_live):
+    """Each SOP's counts on the Dasbor show on a phone, not cut off inside a scrolling table."""
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="id-ID")
+    page = context.new_page()
+    web = Browser(page, demo_live.url, artifacts_dir())
+    web.login("perencana")
+    web.goto("/dasbor")
+    cells = page.locator(".panel td")
+    assert cells.count() >= 4
+    rightmost = page.evaluate("Math.max(...[...document.querySelectorAll('.panel td')]"
+                              ".map(td => td.getBoundingClientRect().right))")
+    assert rightmost <= 390, rightmost
     context.close()

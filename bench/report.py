@@ -54,6 +54,10 @@ def table(backend: str, size: int, generated: dict, results: dict) -> str:
         busy = max(load) > 1.5
         lines.append(f"load average before/after measuring: {load[0]:.2f} / {load[1]:.2f} on {os.cpu_count()} cores"
                      + (" — other processes were busy: timings are inflated" if busy else ""))
+    reference = results.get("_meta", {}).get("reference_cpu_ms")
+    if reference:
+        lines.append(f"machine speed: the ceiling page (bench/ceiling_app.py) took {reference[0]:.3f} / {reference[1]:.3f} ms "
+                     "CPU in process before/after measuring (p50); compare runs by a page's CPU time over it")
     return "\n".join(lines)
 
 

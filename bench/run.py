@@ -21,6 +21,7 @@ from bench import report
 from bench.backends import BACKENDS, bench_database, dispose, make_app, postgres_unavailable
 from bench.generate import DEFAULT_SEED, generate, top_up_archive
 from bench.measure import measure
+from bench.reference import reference_cpu_ms
 
 OUT = Path(__file__).resolve().parent / "out" / "results.json"
 
@@ -73,9 +74,11 @@ def run_backend(backend: str, args, now: datetime) -> dict[int, dict]:
                         gc.collect()
                         gc.freeze()
                     load_before = os.getloadavg()[0]
+                    reference_before = reference_cpu_ms()
                     results = measure(app, generated, requests=args.requests, warmup=args.warmup,
                                       with_explain=not args.no_explain and size == args.sizes[-1])
                     results["_meta"]["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+                    results["_meta"]["reference_cpu_ms"] = [reference_before, reference_cpu_ms()]
                 finally:
                     if args.gc_freeze:
                         gc.unfreeze()

@@ -196,3 +196,18 @@ def test_simulation_writes_what_the_runner_writes(fresh_bench_app):
                 Attachment.sha256.startswith(prefix))).first()
             assert attachment is not None
             assert event.detail == f"{attachment.filename} ({format_size(attachment.size)}, sha256 {attachment.sha256[:12]}…)"
+
+
+def test_a_whole_run_prints_each_table_with_the_machine_speed(tmp_path, capsys):
+    """``python -m bench.run`` end to end at a tiny size: the table, the ceiling page's CPU time
+    measured beside it (the machine's speed of the moment), the verdicts and the JSON."""
+    from bench import run
+
+    out = tmp_path / "results.json"
+    assert run.main(["--sizes", "40", "--backends", "sqlite", "--requests", "2", "--warmup", "1",
+                     "--no-explain", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    reference = json.loads(out.read_text())["backends"]["sqlite"]["sizes"]["40"]["results"]["_meta"]["reference_cpu_ms"]
+    assert len(reference) == 2 and all(ms > 0 for ms in reference)
+    assert f"ceiling page (bench/ceiling_app.py) took {reference[0]:.3f} / {reference[1]:.3f} ms CPU" in printed
+    assert "=== SQLite · 40 runs ===" in printed and "=== VERDICTS ===" in printed

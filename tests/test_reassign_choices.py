@@ -89,3 +89,14 @@ def test_the_select_starts_with_nothing_chosen_then_the_groups(app):
         html = str(form.user_id())
     assert html.index('<option value="" selected>- pilih -</option>') < html.index('<optgroup label="Memegang')
     assert '<option value="2">B &lt;i&gt;</option></optgroup></select>' in html
+
+
+def test_the_confirmation_ends_a_name_with_a_degree_in_one_dot(app, demo, client, auth):
+    run = start_pk(app, demo)
+    [task] = open_tasks(run.id)
+    name = demo["bidang1"].nama
+    assert name.endswith("M.T.")
+    auth.login("admin")
+    page = client.post(f"/tugas/{task.id}/alihkan", data={"user_id": demo["bidang1"].id, "alasan": "dinas luar"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Tugas dialihkan ke {name}<" in page or f"Tugas dialihkan ke {name}\n" in page, page.split("dialihkan")[1][:80]

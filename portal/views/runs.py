@@ -158,7 +158,7 @@ def reassign(task_id: int):
         if not may_receive(new_user.id):
             raise runner.RunnerError("Tugas hanya dapat dialihkan ke pegawai yang aktif, bukan tamu dari pihak luar.")
         with_write_retry(lambda: runner.reassign_task(task, current_user, new_user, form.alasan.data))
-        flash(f"Tugas dialihkan ke {new_user.nama}.", "success")
+        flash(f"Tugas dialihkan ke {new_user.nama.rstrip('.')}.", "success")  # a name may end in a degree's dot
     except runner.RunnerError as exc:
         db.session.rollback()
         flash(exc.message, "error")

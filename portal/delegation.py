@@ -87,7 +87,7 @@ def may_manage(user: User, official: User | None = None) -> bool:
         return False
     if official is None:
         return True
-    return official.unit is None or official.unit.jenis != "eksternal"
+    return official.is_internal
 
 
 def create(by: User, official: User, substitute: User, kind: str, start: date, end: date, decree: str = "") -> Delegation:
@@ -102,7 +102,7 @@ def create(by: User, official: User, substitute: User, kind: str, start: date, e
         raise DelegationError("Pejabat dan pengganti harus pengguna aktif.")
     if official.is_admin:
         raise DelegationError("Akun admin sistem tidak dapat diwakilkan; pilih pejabat yang memegang tugas SOP.")
-    if substitute.unit is not None and substitute.unit.jenis == "eksternal":
+    if not substitute.is_internal:
         raise DelegationError("Pengganti harus pegawai internal, bukan tamu dari instansi lain.")
     if end < start:
         raise DelegationError("Tanggal selesai tidak boleh sebelum tanggal mulai.")

@@ -1,12 +1,11 @@
 """Who an open task may be given to (the admin's reassign form on the run page).
 
 Active staff, outside guests left out, the holders of the task's role first. A run page as admin
-offers the list once for every open task, so it is read once per request as plain rows (id, the
-option's text, the grants) rather than as user objects with their grants, roles and units.
+offers the list once for every open task, so it is read once per request in one statement of plain
+rows (id, the option's text, the grants) rather than as user objects with their grants, roles and units.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import NamedTuple
 
 from sqlalchemy import or_, select
@@ -31,15 +30,18 @@ def active_staff() -> list[StaffMember]:
 
 
 def _load_active_staff() -> list[StaffMember]:
-    active = (User.active.is_(True), or_(Unit.jenis.is_(None), Unit.jenis != "eksternal"))
-    grants = defaultdict(list)
-    for user_id, key, unit_id in db.session.execute(
-            select(UserRole.user_id, Role.key, UserRole.unit_id).join(Role, Role.id == UserRole.role_id)
-            .join(User, User.id == UserRole.user_id).outerjoin(Unit, User.unit_id == Unit.id).where(*active)):
-        grants[user_id].append((key, unit_id))
-    people = db.session.execute(select(User.id, User.nama, User.jabatan).outerjoin(Unit, User.unit_id == Unit.id)
-                                .where(*active).order_by(User.nama))
-    return [StaffMember(user_id, f"{nama} — {jabatan}", tuple(grants[user_id])) for user_id, nama, jabatan in people]
+    rows = db.session.execute(
+        select(User.id, User.nama, User.jabatan, Role.key, UserRole.unit_id)
+        .outerjoin(Unit, User.unit_id == Unit.id)
+        .outerjoin(UserRole, UserRole.user_id == User.id).outerjoin(Role, Role.id == UserRole.role_id)
+        .where(User.active.is_(True), or_(Unit.jenis.is_(None), Unit.jenis != "eksternal"))  # SQL of User.is_internal
+        .order_by(User.nama, User.id))
+    people: dict[int, tuple[str, list]] = {}  # by name, one entry per person with their grants
+    for user_id, nama, jabatan, key, unit_id in rows:
+        label, grants = people.setdefault(user_id, (f"{nama} — {jabatan}", []))
+        if key is not None:
+            grants.append((key, unit_id))
+    return [StaffMember(user_id, label, tuple(grants)) for user_id, (label, grants) in people.items()]
 
 
 def reassign_choices(task: Task) -> tuple[list[StaffMember], list[StaffMember]]:
@@ -51,5 +53,6 @@ def reassign_choices(task: Task) -> tuple[list[StaffMember], list[StaffMember]]:
 
 
 def may_receive(user_id: int) -> bool:
-    """True when ``user_id`` is active staff, so that a task may be given to them."""
-    return any(person.id == user_id for person in active_staff())
+    """True when ``user_id`` is active staff of the agency, so that a task may be given to them."""
+    user = db.session.get(User, user_id)
+    return user is not None and user.active and user.is_internal

@@ -141,6 +141,11 @@ class User(UserMixin, db.Model):
         return grants_include(((ur.role.key, ur.unit_id) for ur in self.roles), key, unit_id)
 
     @property
+    def is_internal(self) -> bool:
+        """Staff of the agency: no unit, or a unit that is not an outside party (``eksternal``)."""
+        return self.unit is None or self.unit.jenis != "eksternal"
+
+    @property
     def nip_display(self) -> str:
         """The NIP grouped as on documents."""
         return format_nip(self.nip)
